@@ -1,0 +1,156 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A C library that comes from the system (Debian `-dev` package) through pkg-config.
+func systemLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
+    .systemLibrary(name: name, path: "Sources/CLibraries/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let package = Package(
+    name: "douyin-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "douyin-gateway", targets: ["douyin-gateway"]),
+        .executable(name: "douyin-auth", targets: ["douyin-auth"]),
+        .executable(name: "douyin-user", targets: ["douyin-user"]),
+        .executable(name: "douyin-video", targets: ["douyin-video"]),
+        .executable(name: "douyin-chat", targets: ["douyin-chat"]),
+        .executable(name: "douyin-hello", targets: ["douyin-hello"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    ],
+    targets: [
+        // C libraries, imported thinly.
+        systemLibrary("CLibPQ", pkgConfig: "libpq", apt: ["libpq-dev"]),
+        systemLibrary("CHiredis", pkgConfig: "hiredis", apt: ["libhiredis-dev"]),
+        systemLibrary("COpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"]),
+
+        // A bounded pool of blocking connections whose work runs off the event loops.
+        .target(
+            name: "DouyinPool",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Wrappers around the C libraries.
+        .target(
+            name: "DouyinPostgres",
+            dependencies: [
+                "CLibPQ", "DouyinPool",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DouyinRedis",
+            dependencies: [
+                "CHiredis", "DouyinPool",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DouyinCrypto",
+            dependencies: ["COpenSSL"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Wire types and the system-wide error table.
+        .target(name: "DouyinModels", swiftSettings: swiftSettings),
+
+        // The shared core: HTTP glue, RPC, registry, config, lifecycle, observability.
+        .target(
+            name: "DouyinCore",
+            dependencies: [
+                "DouyinModels", "DouyinRedis", "DouyinPostgres", "DouyinCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // One library per service, so its logic is testable without a process.
+        .target(name: "AuthService", dependencies: ["DouyinCore", "DouyinCrypto"], swiftSettings: swiftSettings),
+        .target(name: "UserService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(name: "VideoService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(name: "ChatService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "DouyinCore", "DouyinCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Thin executables: read config, start.
+        .executableTarget(name: "douyin-gateway", dependencies: ["Gateway"], swiftSettings: swiftSettings),
+        .executableTarget(name: "douyin-auth", dependencies: ["AuthService"], swiftSettings: swiftSettings),
+        .executableTarget(name: "douyin-user", dependencies: ["UserService"], swiftSettings: swiftSettings),
+        .executableTarget(name: "douyin-video", dependencies: ["VideoService"], swiftSettings: swiftSettings),
+        .executableTarget(name: "douyin-chat", dependencies: ["ChatService"], swiftSettings: swiftSettings),
+        // The bare baseline that Scripts/bench.sh measures beside the stack.
+        .executableTarget(
+            name: "douyin-hello",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/douyin-hello",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "DouyinPostgresTests", dependencies: ["DouyinPostgres", "DouyinTestSupport"]),
+        .testTarget(name: "DouyinRedisTests", dependencies: ["DouyinRedis", "DouyinTestSupport"]),
+        .testTarget(name: "DouyinCryptoTests", dependencies: ["DouyinCrypto"]),
+        .testTarget(name: "DouyinPoolTests", dependencies: ["DouyinPool"]),
+        .testTarget(
+            name: "DouyinCoreTests",
+            dependencies: [
+                "DouyinCore", "DouyinTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "DouyinTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "DouyinTestSupport",
+            dependencies: ["DouyinModels"],
+            path: "Tests/DouyinTestSupport"
+        ),
+    ]
+)

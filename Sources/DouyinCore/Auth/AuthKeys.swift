@@ -1,0 +1,87 @@
+import DouyinCrypto
+import DouyinModels
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// The auth service's public keys, cached for local token verification.
+///
+/// No call per request: keys are fetched once and again only when a token names
+/// a key this cache has not seen (a rotation), at most once per second, with
+/// concurrent verifiers sharing one fetch.
+public final class AuthKeys: Sendable {
+    public typealias Fetch = @Sendable () async throws -> [AuthRPC.PublicKey]
+
+    private let fetch: Fetch
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var verifier = TokenVerifier(keys: [:])
+        var lastFetch: ContinuousClock.Instant?
+        var inFlight: Task<TokenVerifier, any Error>?
+    }
+
+    public init(logger: Logger, fetch: @escaping Fetch) {
+        self.fetch = fetch
+        self.logger = logger
+    }
+
+    /// The user id of a valid token, or the reason it is refused.
+    public func verify(_ token: String) async -> Result<UserID, DouyinError> {
+        let verifier = state.withLockedValue { $0.verifier }
+        switch verifier.verify(token) {
+        case .success(let claims): return .success(claims.sub)
+        case .failure(.unknownKey):
+            do {
+                let refreshed = try await refresh()
+                if case .success(let claims) = refreshed.verify(token) { return .success(claims.sub) }
+                if case .failure(.expired) = refreshed.verify(token) { return .failure(DouyinError(.tokenExpired)) }
+                return .failure(DouyinError(.tokenInvalid))
+            } catch {
+                logger.warning("cannot fetch auth public keys", metadata: ["error": "\(error)"])
+                return .failure(DouyinError(.serviceUnavailable, "cannot verify token now"))
+            }
+        case .failure(.expired): return .failure(DouyinError(.tokenExpired))
+        case .failure: return .failure(DouyinError(.tokenInvalid))
+        }
+    }
+
+    /// Fetches keys unless a fetch happened within the last second.
+    private func refresh() async throws -> TokenVerifier {
+        let task: Task<TokenVerifier, any Error> = state.withLockedValue { s in
+            if let running = s.inFlight { return running }
+            if let last = s.lastFetch, last.duration(to: .now) < .seconds(1) {
+                let current = s.verifier
+                return Task { current }
+            }
+            let fetch = self.fetch
+            let task = Task { () throws -> TokenVerifier in
+                var keys: [String: Ed25519PublicKey] = [:]
+                for key in try await fetch() {
+                    if let raw = Base64URL.decode(key.publicKey), let publicKey = try? Ed25519PublicKey(rawRepresentation: raw) {
+                        keys[key.kid] = publicKey
+                    }
+                }
+                return TokenVerifier(keys: keys)
+            }
+            s.inFlight = task
+            return task
+        }
+        do {
+            let verifier = try await task.value
+            state.withLockedValue { s in
+                s.verifier = verifier
+                s.lastFetch = .now
+                s.inFlight = nil
+            }
+            return verifier
+        } catch {
+            state.withLockedValue { s in
+                s.inFlight = nil
+                s.lastFetch = .now
+            }
+            throw error
+        }
+    }
+}

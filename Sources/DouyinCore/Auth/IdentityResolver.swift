@@ -1,0 +1,46 @@
+import DouyinCrypto
+import DouyinModels
+import HTTPTypes
+
+/// Decides who the requester is from the gateway's headers or the token itself.
+///
+/// The gateway vouches for a user id with a shared secret; a request without
+/// that proof (or a service run without a secret) has its token verified here
+/// with the same keys the gateway uses, so a service is never less strict than
+/// the edge.
+public struct IdentityResolver: Sendable {
+    let keys: AuthKeys?
+    let internalSecret: String?
+
+    public init(keys: AuthKeys?, internalSecret: String?) {
+        self.keys = keys
+        self.internalSecret = internalSecret?.isEmpty == false ? internalSecret : nil
+    }
+
+    public func resolve(headers: HTTPFields, tokenParameter: String?) async -> Identity {
+        if let secret = internalSecret,
+            let proof = headers[HTTPField.Name(InternalHeader.secret)!], constantTimeEquals(Array(proof.utf8), Array(secret.utf8)),
+            let vouched = headers[HTTPField.Name(InternalHeader.userID)!], let id = Int64(vouched), id > 0
+        {
+            return .user(id)
+        }
+        guard let token = tokenParameter ?? Self.bearerToken(headers[.authorization]) else { return .anonymous }
+        guard let keys else { return .rejected(DouyinError(.tokenInvalid)) }
+        switch await keys.verify(token) {
+        case .success(let id): return .user(id)
+        case .failure(let error): return .rejected(error)
+        }
+    }
+
+    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, one
+    /// space, no other words); anything else counts as no token (API.md 3).
+    public static func bearerToken(_ value: String?) -> String? {
+        guard let value, value.utf8.count > 7 else { return nil }
+        let scheme = value.prefix(6)
+        let rest = value.dropFirst(6)
+        guard scheme.lowercased() == "bearer", rest.first == " " else { return nil }
+        let token = rest.dropFirst()
+        guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "\t" }) else { return nil }
+        return String(token)
+    }
+}

@@ -1,0 +1,44 @@
+import DouyinModels
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+
+/// A JSON body with the content type API.md section 2 requires.
+public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
+    public var body: Body
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+
+    public init(_ body: Body, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) {
+        self.body = body
+        self.status = status
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response.json(body, status: status, headers: headers)
+    }
+}
+
+extension Response {
+    public static let jsonContentType = "application/json; charset=utf-8"
+
+    /// A JSON response; encoding our own wire types cannot fail, so failure is a programming error.
+    public static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = jsonContentType
+        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    /// The error envelope for `error`, with the HTTP status its code maps to.
+    public static func error(_ error: DouyinError) -> Response {
+        var headers: HTTPFields = [:]
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return .json(StatusEnvelope(error), status: .init(code: error.code.httpStatus), headers: headers)
+    }
+
+    /// `{"status_code":0,"status_msg":""}`.
+    public static var success: Response { .json(StatusEnvelope()) }
+}

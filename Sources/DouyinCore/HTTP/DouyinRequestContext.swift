@@ -1,0 +1,45 @@
+import DouyinModels
+import Hummingbird
+import Logging
+
+/// Who is making a request, as far as the token says.
+public enum Identity: Sendable, Equatable {
+    case anonymous
+    case user(UserID)
+    /// A token was given but is not valid: fails even where a token is optional.
+    case rejected(DouyinError)
+}
+
+/// Per-request state every service handler sees: the merged parameters and the requester.
+public struct DouyinRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Query and form-body parameters merged by API.md 1.1.
+    public var params = RequestParameters()
+    public var identity = Identity.anonymous
+    public var requestID = ""
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Uploads are streamed by their handler; buffered bodies are bounded by `ParameterMiddleware`.
+    public var maxUploadSize: Int { .max }
+
+    /// The requester, for endpoints that require a token.
+    public func requireUser() throws(DouyinError) -> UserID {
+        switch identity {
+        case .user(let id): return id
+        case .anonymous: throw DouyinError(.tokenMissing)
+        case .rejected(let error): throw error
+        }
+    }
+
+    /// The requester or nil, for endpoints where a token is optional.
+    public func optionalUser() throws(DouyinError) -> UserID? {
+        switch identity {
+        case .user(let id): return id
+        case .anonymous: return nil
+        case .rejected(let error): throw error
+        }
+    }
+}

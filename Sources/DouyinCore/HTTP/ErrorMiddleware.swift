@@ -1,0 +1,37 @@
+import DouyinModels
+import Hummingbird
+import Logging
+
+/// Turns every failure into the contract's JSON envelope; the one place errors meet HTTP.
+///
+/// Unknown failures are logged with the request id and answered 503 (never a
+/// 500: API.md allows no 5xx for bad input, and a client may retry a 503).
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DouyinError {
+            return .error(error)
+        } catch let error as HTTPError {
+            return .error(Self.translate(error, request: request))
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return .error(DouyinError(.internalError))
+        }
+    }
+
+    static func translate(_ error: HTTPError, request: Request) -> DouyinError {
+        switch error.status {
+        case .notFound:
+            // The router has no route for this method; a known path means "wrong method".
+            if Endpoint.at(path: request.uri.path) != nil { return DouyinError(.methodNotAllowed) }
+            return DouyinError(.routeNotFound)
+        case .methodNotAllowed: return DouyinError(.methodNotAllowed)
+        case .contentTooLarge: return DouyinError(.payloadTooLarge)
+        case .badRequest: return DouyinError(.invalidParameter, error.body ?? "bad request")
+        default: return DouyinError(.internalError)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import DouyinModels
+
+/// The parameters of one request, merged from the query string and a form body
+/// by the rules of API.md 1.1: empty values are absent, the first occurrence in
+/// a source wins, and the query string wins over the body.
+public struct RequestParameters: Sendable, Equatable {
+    private var values: [String: String] = [:]
+
+    public init() {}
+
+    /// Merges sources in precedence order (query first, then body).
+    public init(sources: [[(String, String)]]) {
+        for source in sources {
+            for (name, value) in source where !value.isEmpty && values[name] == nil {
+                values[name] = value
+            }
+        }
+    }
+
+    public subscript(name: String) -> String? { values[name] }
+
+    // MARK: - Typed reading (API.md 1.2)
+
+    /// A required string whose length in Unicode code points lies in `codePoints`.
+    public func string(_ name: String, codePoints: ClosedRange<Int>) throws(DouyinError) -> String {
+        guard let value = values[name] else { throw .missing(name) }
+        let count = value.unicodeScalars.count
+        guard codePoints.contains(count) else {
+            throw .invalid(name, "must be \(codePoints.lowerBound) to \(codePoints.upperBound) characters")
+        }
+        return value
+    }
+
+    /// A required base-10 int64: ASCII digits only, no sign, no spaces.
+    public func int64(_ name: String) throws(DouyinError) -> Int64 {
+        guard let value = values[name] else { throw .missing(name) }
+        return try Self.parseInt64(value, name: name)
+    }
+
+    public func optionalInt64(_ name: String) throws(DouyinError) -> Int64? {
+        guard let value = values[name] else { return nil }
+        return try Self.parseInt64(value, name: name)
+    }
+
+    /// A required object id: 1 ... 2^53-1.
+    public func id(_ name: String) throws(DouyinError) -> Int64 {
+        let value = try int64(name)
+        guard (1...Self.maxID).contains(value) else { throw DouyinError.invalid(name, "not a valid id") }
+        return value
+    }
+
+    public static let maxID: Int64 = (1 << 53) - 1
+
+    static func parseInt64(_ text: String, name: String) throws(DouyinError) -> Int64 {
+        guard !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let value = Int64(text)
+        else { throw .invalid(name, "must be a non-negative base-10 integer") }
+        return value
+    }
+}
+
+/// Decoding of `application/x-www-form-urlencoded` text (query strings and bodies).
+public enum FormURLEncoding {
+    /// The name/value pairs in order. Fails on percent-encoded bytes that are not
+    /// UTF-8, on malformed escapes, and on NUL anywhere (API.md 1.1, 1.2).
+    public static func decode(_ text: some Collection<UInt8>) throws(DouyinError) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        for field in text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = field.firstIndex(of: UInt8(ascii: "="))
+            let rawName = equals.map { field[field.startIndex..<$0] } ?? field[...]
+            let rawValue = equals.map { field[field.index(after: $0)...] } ?? field[field.endIndex...]
+            pairs.append((try component(rawName), try component(rawValue)))
+        }
+        return pairs
+    }
+
+    private static func component(_ raw: some Collection<UInt8>) throws(DouyinError) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count)
+        var iterator = raw.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    throw DouyinError(.invalidParameter, "malformed percent-encoding")
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return try validText(bytes)
+    }
+
+    /// The bytes as a String, if they are UTF-8 without NUL.
+    public static func validText(_ bytes: [UInt8]) throws(DouyinError) -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DouyinError(.invalidParameter, "parameters must be valid UTF-8")
+        }
+        guard !bytes.contains(0) else { throw DouyinError(.invalidParameter, "parameters must not contain NUL") }
+        return text
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

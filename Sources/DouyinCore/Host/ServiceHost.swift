@@ -1,0 +1,166 @@
+import DouyinModels
+import DouyinPostgres
+import DouyinRedis
+import Foundation
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Everything one service process shares, built once: config, logger, pools,
+/// registry, RPC server and clients; and the one code path that runs and stops it.
+///
+///     let host = try await ServiceHost(config: config, schema: "users")
+///     host.rpc.register(UserRPC.Users.self) { ... }
+///     let router = host.makeRouter()
+///     router.get("/douyin/user/") { ... }
+///     try await host.run(router)
+public final class ServiceHost: Sendable {
+    public let config: DouyinConfig
+    public let logger: Logger
+    public let redis: RedisClient
+    /// Present when the service owns a schema.
+    public let postgres: PostgresClient?
+    public let registry: ServiceRegistry
+    public let discovery: ServiceDiscovery
+    public let rpc: RPCServer
+    public let authKeys: AuthKeys
+    private let clients = NIOLockedValueBox<[ServiceName: RPCClient]>([:])
+    private let ports = BoundPorts()
+    private let draining = NIOLockedValueBox(false)
+
+    /// - Parameter schema: the PostgreSQL schema this service owns; its migrations
+    ///   in `manifest/sql/<service>/` are applied before the service registers.
+    public init(config: DouyinConfig, schema: String? = nil) async throws {
+        Observability.bootstrap(level: config.logLevel)
+        var logger = Logger(label: "douyin-\(config.service.rawValue)")
+        logger[metadataKey: "service"] = "\(config.service.rawValue)"
+        logger[metadataKey: "instance"] = "\(config.instanceID)"
+        self.config = config
+        self.logger = logger
+        self.redis = RedisClient(config.redis)
+        self.registry = ServiceRegistry(redis: redis)
+        self.discovery = ServiceDiscovery(registry: registry, redisConfiguration: config.redis, logger: logger)
+        self.rpc = RPCServer(logger: logger)
+        if let schema {
+            let postgres = PostgresClient(config.postgres, logger: logger)
+            let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
+            try await Self.retrying("PostgreSQL migrations", logger: logger) {
+                try await migrator.migrate(postgres, logger: logger)
+            }
+            self.postgres = postgres
+        } else {
+            self.postgres = nil
+        }
+        let authBalancer = LoadBalancer(service: .auth, discovery: discovery)
+        let authClient = RPCClient(service: .auth, balancer: authBalancer)
+        self.authKeys = AuthKeys(logger: logger) { try await authClient.call(AuthRPC.PublicKeys.self, Empty()).keys }
+        clients.withLockedValue { $0[.auth] = authClient }
+    }
+
+    /// The RPC client for `service` (one per process, shared).
+    public func client(for service: ServiceName) -> RPCClient {
+        clients.withLockedValue { clients in
+            if let existing = clients[service] { return existing }
+            let client = RPCClient(service: service, balancer: LoadBalancer(service: service, discovery: discovery))
+            clients[service] = client
+            return client
+        }
+    }
+
+    public var identityResolver: IdentityResolver {
+        IdentityResolver(keys: authKeys, internalSecret: config.internalSecret)
+    }
+
+    /// A router with the shared middleware stack and the health and metrics routes.
+    public func makeRouter() -> Router<DouyinRequestContext> {
+        let router = Router(context: DouyinRequestContext.self)
+        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ParameterMiddleware(identity: identityResolver))
+        HealthRoutes(isDraining: { [draining] in draining.withLockedValue { $0 } }, checks: readinessChecks).add(to: router)
+        return router
+    }
+
+    private var readinessChecks: [@Sendable () async throws -> Void] {
+        var checks: [@Sendable () async throws -> Void] = [{ [redis] in _ = try await redis.send("PING") }]
+        if let postgres { checks.append { try await postgres.query("SELECT 1") } }
+        return checks
+    }
+
+    /// Serves until SIGTERM or SIGINT; then deregisters, drains, closes pools, returns.
+    public func run<Context: RequestContext>(_ router: Router<Context>, extraServices: [any Service] = []) async throws
+    where Context.Source == ApplicationRequestContextSource {
+        let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
+        ports.setRPC(rpcPort)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil, backlog: 1024),
+            onServerRunning: { [ports] channel in ports.setHTTP(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await run(app: app, extraServices: extraServices)
+    }
+
+    private func run(app: some ApplicationProtocol, extraServices: [any Service] = []) async throws {
+        let config = self.config
+        let registration = RegistrationService(registry: registry, ports: ports, ttl: config.registryTTL, logger: logger) { http, rpc in
+            ServiceInstance(
+                id: config.instanceID, service: config.service, host: config.advertiseHost, httpPort: http, rpcPort: rpc,
+                version: DouyinVersion.current, startedAt: Int64(Date().timeIntervalSince1970 * 1000)
+            )
+        }
+        // Shutdown runs in reverse: leave the registry, mark unhealthy, drain HTTP, then RPC, then discovery.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: discovery),
+                    .init(service: RPCServerService(rpc)),
+                ] + extraServices.map { .init(service: $0) } + [
+                    .init(service: app),
+                    .init(service: DrainFlag(draining)),
+                    .init(service: registration),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        for client in clients.withLockedValue({ Array($0.values) }) { await client.shutdown() }
+        await postgres?.shutdown()
+        await redis.shutdown()
+        logger.info("stopped")
+    }
+
+    /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).
+    static func retrying<T>(_ what: String, logger: Logger, attempts: Int = 30, _ body: () async throws -> T) async throws -> T {
+        for attempt in 1... {
+            do {
+                return try await body()
+            } catch where attempt < attempts {
+                logger.warning("\(what) failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        fatalError("unreachable")
+    }
+}
+
+/// Flips the health endpoint to 503 as soon as shutdown starts.
+struct DrainFlag: Service {
+    let flag: NIOLockedValueBox<Bool>
+
+    init(_ flag: NIOLockedValueBox<Bool>) { self.flag = flag }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        flag.withLockedValue { $0 = true }
+    }
+}
+
+public enum DouyinVersion {
+    public static let current = "0.1.0"
+}

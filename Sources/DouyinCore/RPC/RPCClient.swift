@@ -1,0 +1,150 @@
+import DouyinModels
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+
+/// Calls the methods of one service, on instances found in the registry.
+///
+/// Picks an instance by power-of-two-choices on calls in flight, keeps a few
+/// persistent multiplexed connections per instance, and ejects an instance
+/// whose connection fails. A call that could not be sent (connection refused)
+/// moves on to another instance; one cut off mid-flight is retried only for
+/// idempotent methods. Every call carries the caller's remaining deadline.
+public final class RPCClient: Sendable {
+    public let service: ServiceName
+    private let balancer: LoadBalancer
+    private let group: any EventLoopGroup
+    private let defaultTimeout: Duration
+    private let connectionsPerInstance: Int
+    private let connections = NIOLockedValueBox<[String: EventLoopFuture<any Channel>]>([:])
+
+    public init(
+        service: ServiceName,
+        balancer: LoadBalancer,
+        defaultTimeout: Duration = .seconds(5),
+        connectionsPerInstance: Int = 2,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.service = service
+        self.balancer = balancer
+        self.defaultTimeout = defaultTimeout
+        self.connectionsPerInstance = connectionsPerInstance
+        self.group = group
+    }
+
+    public func call<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
+        let context = RPCCallContext.current ?? RPCCallContext()
+        let ownDeadline = ContinuousClock.now + defaultTimeout
+        let deadline = min(context.deadline ?? ownDeadline, ownDeadline)
+        var frame = RPCFrame(
+            kind: .request, method: M.name, traceparent: context.traceparent, requestID: context.requestID,
+            payload: ByteBuffer(data: try RPCCoding.encode(request))
+        )
+        var tried: Set<String> = []
+        var resent = false
+        while true {
+            guard let instance = await balancer.pick(excluding: tried) else {
+                throw DouyinError(.serviceUnavailable, "\(service.rawValue) service unavailable")
+            }
+            tried.insert(instance.id)
+            balancer.begin(instance.id)
+            defer { balancer.end(instance.id) }
+            let channel: any Channel
+            do {
+                channel = try await connection(to: instance)
+            } catch {
+                balancer.eject(instance.id)
+                continue
+            }
+            guard let remaining = RPCCallContext(deadline: deadline).remainingMilliseconds(), ContinuousClock.now < deadline else {
+                throw DouyinError(.deadlineExceeded)
+            }
+            frame.deadlineMilliseconds = remaining
+            do {
+                let promise = channel.eventLoop.makePromise(of: RPCFrame.self)
+                channel.writeAndFlush(RPCOutboundCall(frame: frame, promise: promise, timeout: .milliseconds(Int64(remaining))), promise: nil)
+                let reply = try await promise.futureResult.get()
+                balancer.succeeded(instance.id)
+                return try Self.decode(reply, as: M.Response.self)
+            } catch RPCTransportError.connectionClosed {
+                forget(instance.id)
+                balancer.eject(instance.id)
+                guard M.isIdempotent, !resent else {
+                    throw DouyinError(.serviceUnavailable, "\(service.rawValue) service unavailable")
+                }
+                resent = true
+            }
+        }
+    }
+
+    private static func decode<T: Decodable>(_ reply: RPCFrame, as type: T.Type) throws -> T {
+        if reply.kind == .error {
+            let code = ErrorCode(rawValue: reply.errorCode) ?? .internalError
+            throw DouyinError(code, String(buffer: reply.payload))
+        }
+        do {
+            return try RPCCoding.decode(type, from: Data(buffer: reply.payload))
+        } catch {
+            throw DouyinError(.internalError, "malformed RPC reply")
+        }
+    }
+
+    /// One of the instance's connections, opened on first use.
+    private func connection(to instance: ServiceInstance) async throws -> any Channel {
+        let key = "\(instance.id)#\(Int.random(in: 0..<connectionsPerInstance))"
+        let future: EventLoopFuture<any Channel> = connections.withLockedValue { open in
+            if let existing = open[key] { return existing }
+            let future = ClientBootstrap(group: group)
+                .connectTimeout(.seconds(1))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
+                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
+                        try channel.pipeline.syncOperations.addHandler(RPCClientHandler())
+                    }
+                }
+                .connect(host: instance.host, port: instance.rpcPort)
+            open[key] = future
+            return future
+        }
+        do {
+            let channel = try await future.get()
+            guard channel.isActive else {
+                drop(key, future)
+                throw RPCTransportError.connectionClosed
+            }
+            channel.closeFuture.whenComplete { [weak self] _ in self?.drop(key, future) }
+            return channel
+        } catch {
+            drop(key, future)
+            throw error
+        }
+    }
+
+    private func drop(_ key: String, _ future: EventLoopFuture<any Channel>) {
+        connections.withLockedValue { open in
+            if open[key] === future { open[key] = nil }
+        }
+    }
+
+    private func forget(_ instanceID: String) {
+        let closing = connections.withLockedValue { open -> [EventLoopFuture<any Channel>] in
+            let keys = open.keys.filter { $0.hasPrefix(instanceID + "#") }
+            return keys.compactMap { open.removeValue(forKey: $0) }
+        }
+        for future in closing { future.whenSuccess { $0.close(promise: nil) } }
+    }
+
+    /// Closes every connection.
+    public func shutdown() async {
+        let all = connections.withLockedValue { open in
+            defer { open = [:] }
+            return Array(open.values)
+        }
+        for future in all { try? await future.get().close() }
+    }
+}

@@ -1,0 +1,160 @@
+import DouyinModels
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+import ServiceLifecycle
+
+/// Serves RPC methods on a TCP port; one connection carries many concurrent calls.
+///
+/// Each request runs in its own task under the caller's deadline: when it
+/// expires the work is cancelled and the caller gets `deadlineExceeded`.
+public final class RPCServer: Sendable {
+    public typealias Handler = @Sendable (ByteBuffer) async throws -> ByteBuffer
+
+    private let handlers = NIOLockedValueBox<[String: Handler]>([:])
+    private let logger: Logger
+    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let inFlight = NIOLockedValueBox(0)
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Serves `method` with `body`.
+    public func register<M: RPCMethod>(_ method: M.Type, _ body: @escaping @Sendable (M.Request) async throws -> M.Response) {
+        handlers.withLockedValue { handlers in
+            handlers[M.name] = { payload in
+                let request: M.Request
+                do {
+                    request = try RPCCoding.decode(M.Request.self, from: Data(buffer: payload))
+                } catch {
+                    throw DouyinError(.invalidParameter, "malformed \(M.name) request")
+                }
+                return ByteBuffer(data: try RPCCoding.encode(try await body(request)))
+            }
+        }
+    }
+
+    /// Binds the listening socket; returns the port (useful with port 0).
+    public func bind(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Int {
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
+                    try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self))
+                }
+            }
+            .bind(host: host, port: port).get()
+        channel.withLockedValue { $0 = server }
+        return server.localAddress?.port ?? port
+    }
+
+    /// Stops accepting connections, then waits (bounded) for calls in progress.
+    public func close(drainFor limit: Duration = .seconds(10)) async {
+        let server = channel.withLockedValue { $0 }
+        try? await server?.close()
+        let clock = ContinuousClock()
+        let end = clock.now + limit
+        while inFlight.withLockedValue({ $0 }) > 0, clock.now < end {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func serve(_ frame: RPCFrame) async -> RPCFrame {
+        inFlight.withLockedValue { $0 += 1 }
+        defer { inFlight.withLockedValue { $0 -= 1 } }
+        var reply = RPCFrame(kind: .response, streamID: frame.streamID, method: frame.method, requestID: frame.requestID)
+        guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
+            return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
+        }
+        let deadline = frame.deadlineMilliseconds > 0
+            ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
+        let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: frame.traceparent)
+        do {
+            reply.payload = try await RPCCallContext.$current.withValue(callContext) {
+                try await withDeadline(deadline) { try await handler(frame.payload) }
+            }
+            return reply
+        } catch let error as DouyinError {
+            return Self.failure(reply, error)
+        } catch {
+            var logger = logger
+            logger[metadataKey: "request_id"] = "\(frame.requestID)"
+            logger.error("RPC method failed", metadata: ["method": "\(frame.method)", "error": "\(String(reflecting: error))"])
+            return Self.failure(reply, DouyinError(.internalError))
+        }
+    }
+
+    private static func failure(_ reply: RPCFrame, _ error: DouyinError) -> RPCFrame {
+        var reply = reply
+        reply.kind = .error
+        reply.errorCode = error.code.rawValue
+        reply.payload = ByteBuffer(string: error.message)
+        return reply
+    }
+}
+
+/// Runs `body`, failing with `deadlineExceeded` (and cancelling it) once `deadline` passes.
+public func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant?,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    guard let deadline else { return try await body() }
+    return try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            throw DouyinError(.deadlineExceeded)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Hands each request frame to the server and writes the reply on the same connection.
+final class RPCServerHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = RPCFrame
+    typealias OutboundOut = RPCFrame
+
+    let server: RPCServer
+
+    init(server: RPCServer) {
+        self.server = server
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard frame.kind == .request else { return }
+        let channel = context.channel
+        Task { [server] in
+            let reply = await server.serve(frame)
+            channel.writeAndFlush(reply, promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A framing error leaves the stream unreadable: drop the connection.
+        context.close(promise: nil)
+    }
+}
+
+/// Runs the RPC server inside a `ServiceGroup`: it drains on graceful shutdown.
+public struct RPCServerService: Service {
+    let server: RPCServer
+
+    public init(_ server: RPCServer) {
+        self.server = server
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await server.close()
+    }
+}

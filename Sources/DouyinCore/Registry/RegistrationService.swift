@@ -1,0 +1,88 @@
+import DouyinModels
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// The ports a process listens on, known only once its servers have bound.
+public final class BoundPorts: Sendable {
+    private let state = NIOLockedValueBox<(http: Int?, rpc: Int?, waiters: [CheckedContinuation<(Int, Int), Never>])>((nil, nil, []))
+
+    public init() {}
+
+    public func setHTTP(_ port: Int) { update { $0.http = port } }
+    public func setRPC(_ port: Int) { update { $0.rpc = port } }
+
+    /// Waits until both ports are known.
+    public func both() async -> (Int, Int) {
+        await withCheckedContinuation { continuation in
+            let ready: (Int, Int)? = state.withLockedValue { s in
+                if let http = s.http, let rpc = s.rpc { return (http, rpc) }
+                s.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    private func update(_ change: (inout (http: Int?, rpc: Int?, waiters: [CheckedContinuation<(Int, Int), Never>])) -> Void) {
+        let (ready, waiters) = state.withLockedValue { s -> ((Int, Int)?, [CheckedContinuation<(Int, Int), Never>]) in
+            change(&s)
+            guard let http = s.http, let rpc = s.rpc else { return (nil, []) }
+            defer { s.waiters = [] }
+            return ((http, rpc), s.waiters)
+        }
+        if let ready { for waiter in waiters { waiter.resume(returning: ready) } }
+    }
+}
+
+/// Keeps this process in the registry while it runs.
+///
+/// Registers once both ports are bound, heartbeats every ttl/3, and on graceful
+/// shutdown deregisters first, so callers stop choosing this instance before
+/// it stops accepting work. A failed heartbeat (Redis briefly away) is retried
+/// at the next beat; the record lives for a whole ttl.
+public struct RegistrationService: Service {
+    let registry: ServiceRegistry
+    let ports: BoundPorts
+    let ttl: Duration
+    let makeInstance: @Sendable (_ httpPort: Int, _ rpcPort: Int) -> ServiceInstance
+    let logger: Logger
+
+    public init(
+        registry: ServiceRegistry, ports: BoundPorts, ttl: Duration, logger: Logger,
+        makeInstance: @escaping @Sendable (_ httpPort: Int, _ rpcPort: Int) -> ServiceInstance
+    ) {
+        self.registry = registry
+        self.ports = ports
+        self.ttl = ttl
+        self.logger = logger
+        self.makeInstance = makeInstance
+    }
+
+    public func run() async throws {
+        let (http, rpc) = await cancelWhenGracefulShutdown { await ports.both() }
+        let instance = makeInstance(http, rpc)
+        await cancelWhenGracefulShutdown {
+            var announce = true
+            while !Task.isCancelled {
+                do {
+                    try await registry.register(instance, ttl: ttl, announce: announce)
+                    if announce {
+                        logger.info("registered", metadata: ["instance": "\(instance.id)", "http_port": "\(http)", "rpc_port": "\(rpc)"])
+                    }
+                    announce = false
+                } catch {
+                    logger.warning("registry heartbeat failed", metadata: ["error": "\(error)"])
+                    announce = true
+                }
+                try? await Task.sleep(for: announce ? .milliseconds(500) : ttl / 3)
+            }
+        }
+        do {
+            try await registry.deregister(instance)
+            logger.info("deregistered", metadata: ["instance": "\(instance.id)"])
+        } catch {
+            logger.warning("deregister failed; the record expires with its ttl", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// The public API as a table: every endpoint, its method, owner and token rule.
+///
+/// The gateway routes by this table and answers 404/405 from it; services check
+/// their own routes against it in tests, so the two can never drift apart.
+public struct Endpoint: Sendable, Hashable {
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
+
+    public enum TokenRule: Sendable {
+        /// Anonymous allowed; a non-empty invalid token still fails (the feed).
+        case optional
+        case required
+        /// Register and login: a token is not looked at.
+        case none
+    }
+
+    public let path: String
+    public let method: Method
+    public let service: ServiceName
+    public let token: TokenRule
+    /// Bodies may be large (uploads): stream them, never buffer.
+    public let streamsBody: Bool
+
+    public init(_ method: Method, _ path: String, _ service: ServiceName, token: TokenRule, streamsBody: Bool = false) {
+        self.method = method
+        self.path = path
+        self.service = service
+        self.token = token
+        self.streamsBody = streamsBody
+    }
+
+    public static func == (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.path == rhs.path }
+    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
+}
+
+extension Endpoint {
+    /// API.md section 6 and 8.
+    public static let all: [Endpoint] = [
+        Endpoint(.get, "/douyin/feed/", .video, token: .optional),
+        Endpoint(.post, "/douyin/user/register/", .auth, token: .none),
+        Endpoint(.post, "/douyin/user/login/", .auth, token: .none),
+        Endpoint(.get, "/douyin/user/", .user, token: .required),
+        Endpoint(.post, "/douyin/publish/action/", .video, token: .required, streamsBody: true),
+        Endpoint(.get, "/douyin/publish/list/", .video, token: .required),
+        Endpoint(.post, "/douyin/favorite/action/", .video, token: .required),
+        Endpoint(.get, "/douyin/favorite/list/", .video, token: .required),
+        Endpoint(.post, "/douyin/comment/action/", .video, token: .required),
+        Endpoint(.get, "/douyin/comment/list/", .video, token: .required),
+        Endpoint(.post, "/douyin/relation/action/", .user, token: .required),
+        Endpoint(.get, "/douyin/relation/follow/list/", .user, token: .required),
+        Endpoint(.get, "/douyin/relation/follower/list/", .user, token: .required),
+        Endpoint(.get, "/douyin/relation/friend/list/", .user, token: .required),
+        Endpoint(.post, "/douyin/message/action/", .chat, token: .required),
+        Endpoint(.get, "/douyin/message/chat/", .chat, token: .required),
+        Endpoint(.get, "/douyin/message/ws/", .chat, token: .required, streamsBody: true),
+    ]
+
+    private static let byPath: [String: Endpoint] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
+
+    /// The endpoint at exactly this path, whatever the method.
+    public static func at(path: some StringProtocol) -> Endpoint? {
+        byPath[String(path)]
+    }
+
+    /// Media files served by the video service; no token (API.md section 7).
+    public static let mediaPrefix = "/media/"
+}
+
+/// Headers the gateway sets for services and strips from every incoming request.
+public enum InternalHeader {
+    /// The user id the gateway verified from the token.
+    public static let userID = "x-douyin-user-id"
+    /// Proves a request came through the gateway (shared secret).
+    public static let secret = "x-douyin-internal-secret"
+    /// The client's address as the gateway saw it (for per-address limits).
+    public static let clientAddress = "x-douyin-client-address"
+    public static let requestID = "x-request-id"
+    public static let prefix = "x-douyin-"
+}

@@ -1,0 +1,104 @@
+/// An RPC method: its wire name and the types it carries.
+///
+/// Services implement methods by name; callers call them by type, so the two
+/// sides cannot disagree on a payload without the compiler noticing.
+public protocol RPCMethod: Sendable {
+    associatedtype Request: Codable & Sendable
+    associatedtype Response: Codable & Sendable
+    /// `service.method`, unique across the system.
+    static var name: String { get }
+    /// Safe to send again when the first attempt's outcome is unknown.
+    static var isIdempotent: Bool { get }
+}
+
+public struct Empty: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// Methods of `douyin-auth`.
+public enum AuthRPC {
+    /// The public halves of the token signing keys, so verifiers need no call per request.
+    public enum PublicKeys: RPCMethod {
+        public typealias Request = Empty
+        public struct Response: Codable, Sendable, Equatable {
+            public var keys: [PublicKey]
+            public init(keys: [PublicKey]) { self.keys = keys }
+        }
+        public static let name = "auth.publicKeys"
+        public static let isIdempotent = true
+    }
+
+    public struct PublicKey: Codable, Sendable, Equatable {
+        public var kid: String
+        /// Raw 32-byte Ed25519 public key, base64url without padding.
+        public var publicKey: String
+        public init(kid: String, publicKey: String) {
+            self.kid = kid
+            self.publicKey = publicKey
+        }
+    }
+}
+
+/// Methods of `douyin-user`.
+public enum UserRPC {
+    /// Creates the profile of a newly registered user. Idempotent on `id`.
+    public enum CreateProfile: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var id: UserID
+            public var name: String
+            public init(id: UserID, name: String) {
+                self.id = id
+                self.name = name
+            }
+        }
+        public typealias Response = Empty
+        public static let name = "user.createProfile"
+        public static let isIdempotent = true
+    }
+
+    /// Removes a profile whose registration did not complete. Idempotent.
+    public enum DeleteProfile: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var id: UserID
+            public init(id: UserID) { self.id = id }
+        }
+        public typealias Response = Empty
+        public static let name = "user.deleteProfile"
+        public static let isIdempotent = true
+    }
+
+    /// User objects for many ids at once, relative to `viewer`. Unknown ids are left out.
+    public enum Users: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var ids: [UserID]
+            public var viewer: UserID?
+            public init(ids: [UserID], viewer: UserID?) {
+                self.ids = ids
+                self.viewer = viewer
+            }
+        }
+        public struct Response: Codable, Sendable, Equatable {
+            public var users: [User]
+            public init(users: [User]) { self.users = users }
+        }
+        public static let name = "user.users"
+        public static let isIdempotent = true
+    }
+}
+
+/// Methods of `douyin-video`.
+public enum VideoRPC {
+    /// Video-owned counters for many users at once; users with no videos or likes get zeros.
+    public enum UserStats: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var ids: [UserID]
+            public init(ids: [UserID]) { self.ids = ids }
+        }
+        public struct Response: Codable, Sendable, Equatable {
+            public var stats: [UserID: UserVideoStats]
+            public init(stats: [UserID: UserVideoStats]) { self.stats = stats }
+        }
+        public static let name = "video.userStats"
+        public static let isIdempotent = true
+    }
+}

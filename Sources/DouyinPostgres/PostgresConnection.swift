@@ -1,0 +1,132 @@
+import CLibPQ
+import DouyinPool
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libpq connection. Blocking: used only on a `BlockingPool` thread.
+///
+/// Statements are prepared once per connection and then executed by name, so
+/// the server parses and plans each distinct statement once.
+public final class PostgresConnection: BlockingConnection {
+    private let handle: OpaquePointer
+    private var prepared: [String: String] = [:]
+    private var closed = false
+    /// When the last statement finished; a long-idle connection is probed before reuse.
+    public private(set) var lastUsed = ContinuousClock.now
+
+    public init(conninfo: String) throws {
+        guard let handle = PQconnectdb(conninfo) else { throw PostgresError.connection("out of memory") }
+        self.handle = handle
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = Self.message(handle)
+            PQfinish(handle)
+            throw PostgresError.connection(message)
+        }
+    }
+
+    deinit { close() }
+
+    public var isHealthy: Bool { !closed && PQstatus(handle) == CONNECTION_OK }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        PQfinish(handle)
+    }
+
+    /// Runs one statement with bound parameters.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> PostgresResult {
+        for (index, value) in query.parameters.enumerated() where value?.utf8.contains(0) == true {
+            throw PostgresError.nulInParameter(index: index)
+        }
+        let name = try statementName(for: query)
+        return try withCStrings(query.parameters) { values in
+            let result = PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+            return try consume(result)
+        }
+    }
+
+    /// Runs a script of several statements without parameters: migrations and
+    /// transaction control only, never with values from a request.
+    public func executeScript(_ sql: String) throws {
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    private func statementName(for query: PostgresQuery) throws -> String {
+        if let name = prepared[query.sql] { return name }
+        let name = "s\(prepared.count)"
+        _ = try consume(PQprepare(handle, name, query.sql, Int32(query.parameters.count), nil))
+        prepared[query.sql] = name
+        return name
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+        defer { lastUsed = .now }
+        guard let result else { throw PostgresError.connection(Self.message(handle)) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PostgresResult(rows: [], affectedRows: Self.affectedRows(result))
+        case PGRES_TUPLES_OK:
+            return PostgresResult(rows: Self.rows(result), affectedRows: Self.affectedRows(result))
+        default:
+            if PQstatus(handle) != CONNECTION_OK { throw PostgresError.connection(Self.message(handle)) }
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? "XX000"
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+                ?? Self.message(handle)
+            throw PostgresError.server(sqlState: state, message: message)
+        }
+    }
+
+    private static func rows(_ result: OpaquePointer) -> [PostgresRow] {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, column))
+                    let bytes = UnsafeRawPointer(PQgetvalue(result, row, column)!).assumingMemoryBound(to: UInt8.self)
+                    values.append(String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self))
+                }
+            }
+            rows.append(PostgresRow(values: values, columns: columns))
+        }
+        return rows
+    }
+
+    private static func affectedRows(_ result: OpaquePointer) -> Int {
+        Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    private static func message(_ handle: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last == "\n" { text.removeLast() }
+        return text
+    }
+}
+
+/// Calls `body` with the values as C strings that live for the call's duration.
+private func withCStrings<R>(
+    _ values: [String?],
+    _ body: ([UnsafePointer<CChar>?]) throws -> R
+) rethrows -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = values.map { value in value.map { strdup($0)! } }
+    defer { copies.forEach { free($0) } }
+    return try body(copies.map { UnsafePointer($0) })
+}
