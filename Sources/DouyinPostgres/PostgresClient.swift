@@ -26,13 +26,13 @@ public final class PostgresClient: Sendable {
     private let logger: Logger
 
     public init(_ configuration: PostgresConfiguration, logger: Logger) {
-        let conninfo = configuration.conninfo
+        let conninfo = Self.withConnectTimeout(configuration.conninfo)
         self.pool = BlockingPool(
             name: "postgres",
             maxConnections: configuration.maxConnections,
             acquireTimeout: configuration.acquireTimeout
         ) {
-            try PostgresConnection(conninfo: "\(conninfo) connect_timeout=5")
+            try PostgresConnection(conninfo: conninfo)
         }
         self.logger = logger
     }
@@ -77,6 +77,13 @@ public final class PostgresClient: Sendable {
     }
 
     private enum StaleConnection: Error { case died }
+
+    /// Adds a connect timeout unless the caller chose one; conninfo is a URI or key=value pairs.
+    static func withConnectTimeout(_ conninfo: String) -> String {
+        guard !conninfo.contains("connect_timeout") else { return conninfo }
+        if conninfo.contains("://") { return conninfo + (conninfo.contains("?") ? "&" : "?") + "connect_timeout=5" }
+        return conninfo + " connect_timeout=5"
+    }
 
     private static func runOnce<T>(_ connection: PostgresConnection, fresh: Bool, _ body: (PostgresConnection) throws -> T) throws -> T {
         guard !fresh, connection.lastUsed.duration(to: .now) > .seconds(1) else { return try body(connection) }

@@ -21,7 +21,7 @@ public final class PostgresConnection: BlockingConnection {
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(handle)
-            PQfinish(handle)
+            close()
             throw PostgresError.connection(message)
         }
     }

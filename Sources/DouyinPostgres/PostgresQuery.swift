@@ -115,3 +115,8 @@ public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Equatable {
         return PostgresBytes(bytes)
     }
 }
+
+/// `bigint[]` values, for `= ANY(\(ids))` batch lookups.
+extension Array: PostgresEncodable where Element == Int64 {
+    public var postgresText: String { "{" + map(String.init).joined(separator: ",") + "}" }
+}

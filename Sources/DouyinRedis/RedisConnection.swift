@@ -18,7 +18,7 @@ public final class RedisConnection: BlockingConnection {
         self.context = context
         if context.pointee.err != 0 {
             let message = Self.errorMessage(context)
-            redisFree(context)
+            close()
             throw RedisError.connection(message)
         }
         try setReadTimeout(timeout)

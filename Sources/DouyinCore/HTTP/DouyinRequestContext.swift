@@ -16,10 +16,12 @@ public struct DouyinRequestContext: RequestContext {
     /// Query and form-body parameters merged by API.md 1.1.
     public var params = RequestParameters()
     public var identity = Identity.anonymous
-    public var requestID = ""
+    /// The peer's address (the gateway's, behind it; the client's, at the gateway).
+    public let remoteAddress: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Uploads are streamed by their handler; buffered bodies are bounded by `ParameterMiddleware`.

@@ -25,9 +25,11 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func translate(_ error: HTTPError, request: Request) -> DouyinError {
         switch error.status {
         case .notFound:
-            // The router has no route for this method; a known path means "wrong method".
-            if Endpoint.at(path: request.uri.path) != nil { return DouyinError(.methodNotAllowed) }
-            return DouyinError(.routeNotFound)
+            // The router has no route for this method and path; a known path
+            // asked with another method is "wrong method" (API.md 1).
+            guard let endpoint = Endpoint.at(path: request.uri.path) else { return DouyinError(.routeNotFound) }
+            guard endpoint.method.rawValue == request.method.rawValue else { return DouyinError(.methodNotAllowed) }
+            return DouyinError(.routeNotFound, "endpoint not available on this service")
         case .methodNotAllowed: return DouyinError(.methodNotAllowed)
         case .contentTooLarge: return DouyinError(.payloadTooLarge)
         case .badRequest: return DouyinError(.invalidParameter, error.body ?? "bad request")

@@ -75,12 +75,13 @@ public final class ServiceHost: Sendable {
     }
 
     /// A router with the shared middleware stack and the health and metrics routes.
-    public func makeRouter() -> Router<DouyinRequestContext> {
+    /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
+    public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
         router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: ParameterMiddleware(identity: identityResolver))
+        if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
         HealthRoutes(isDraining: { [draining] in draining.withLockedValue { $0 } }, checks: readinessChecks).add(to: router)
         return router
     }

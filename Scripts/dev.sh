@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs the whole stack locally: PostgreSQL and Redis under .local/, then the
+# five services. Prints the gateway URL when it answers.
+#
+#   Scripts/dev.sh           install what is missing, build, start (harmless if already up)
+#   Scripts/dev.sh stop      stop everything it started
+#   Scripts/dev.sh restart   stop the services, rebuild, start them again
+#   Scripts/dev.sh status    what is running
+#
+# Knobs (environment): DOUYIN_HTTP_PORT (gateway, default 8080), DOUYIN_BUILD
+# (release|debug, default release), DOUYIN_PG_PORT (55432), DOUYIN_REDIS_PORT
+# (56379), DOUYIN_MAX_UPLOAD_BYTES, DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+LOCAL="$ROOT/.local"
+RUN="$LOCAL/run"
+LOGS="$LOCAL/logs"
+PG_PORT="${DOUYIN_PG_PORT:-55432}"
+REDIS_PORT="${DOUYIN_REDIS_PORT:-56379}"
+GATEWAY_PORT="${DOUYIN_HTTP_PORT:-8080}"
+BUILD="${DOUYIN_BUILD:-release}"
+SERVICES=(auth user video chat gateway)
+
+running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+stop_services() {
+    for svc in gateway chat video user auth; do
+        if running "$svc"; then
+            kill -TERM "$(cat "$RUN/$svc.pid")" 2>/dev/null || true
+        fi
+    done
+    for svc in "${SERVICES[@]}"; do
+        for _ in $(seq 100); do running "$svc" || break; sleep 0.1; done
+        running "$svc" && kill -KILL "$(cat "$RUN/$svc.pid")" 2>/dev/null || true
+        rm -f "$RUN/$svc.pid"
+    done
+}
+
+start_services() {
+    mkdir -p "$RUN" "$LOGS"
+    [ -f "$LOCAL/internal-secret" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$LOCAL/internal-secret")
+    local bin
+    bin="$(swift build -c "$BUILD" --show-bin-path)"
+    for svc in "${SERVICES[@]}"; do
+        running "$svc" && continue
+        local port=0
+        [ "$svc" = gateway ] && port="$GATEWAY_PORT"
+        (
+            cd "$ROOT"
+            export DOUYIN_MODE="${DOUYIN_MODE:-dev}"
+            export DOUYIN_HTTP_PORT="$port"
+            export DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
+            export DOUYIN_REDIS_PORT="$REDIS_PORT"
+            DOUYIN_INTERNAL_SECRET="$(cat "$LOCAL/internal-secret")"
+            export DOUYIN_INTERNAL_SECRET
+            exec "$bin/douyin-$svc" >>"$LOGS/$svc.log" 2>&1
+        ) &
+        echo $! > "$RUN/$svc.pid"
+    done
+}
+
+wait_for_gateway() {
+    local url="http://127.0.0.1:$GATEWAY_PORT"
+    for _ in $(seq 600); do
+        if curl -fsS "$url/healthz" >/dev/null 2>&1; then
+            local registered=0
+            for svc in auth user video chat; do
+                [ -n "$(redis-cli -p "$REDIS_PORT" zrangebyscore "douyin:registry:{$svc}" "$(date +%s%3N)" +inf 2>/dev/null)" ] \
+                    && registered=$((registered + 1))
+            done
+            [ "$registered" = 4 ] && { echo "$url"; return 0; }
+        fi
+        for svc in "${SERVICES[@]}"; do
+            running "$svc" || { tail -n 20 "$LOGS/$svc.log" >&2; die "douyin-$svc exited (log: $LOGS/$svc.log)"; }
+        done
+        sleep 0.2
+    done
+    die "the gateway did not become ready on $url"
+}
+
+case "${1:-start}" in
+    start)
+        ensure_packages
+        start_postgres "$LOCAL/postgres" "$PG_PORT"
+        start_redis "$LOCAL/redis" "$REDIS_PORT"
+        log "building ($BUILD)"
+        (cd "$ROOT" && swift build -c "$BUILD" 2>&1 | tail -n 3)
+        start_services
+        url=$(wait_for_gateway)
+        log "stack is up; logs in $LOGS"
+        echo "$url"
+        ;;
+    restart)
+        stop_services
+        exec "$0" start
+        ;;
+    stop)
+        stop_services
+        stop_redis "$LOCAL/redis"
+        stop_postgres "$LOCAL/postgres"
+        log "stopped"
+        ;;
+    status)
+        for svc in "${SERVICES[@]}"; do
+            if running "$svc"; then echo "douyin-$svc: running (pid $(cat "$RUN/$svc.pid"))"; else echo "douyin-$svc: stopped"; fi
+        done
+        ;;
+    *)
+        die "usage: $0 [start|stop|restart|status]"
+        ;;
+esac

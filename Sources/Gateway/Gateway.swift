@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import DouyinCore
+import DouyinModels
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// `douyin-gateway`: the only public port. Routes `/douyin/...` by `Endpoint.all`
+/// to services found in the registry, verifies tokens, proxies bodies and media.
+public enum Gateway {
+    public static func run(config: DouyinConfig) async throws {
+        let host = try await ServiceHost(config: config)
+        if config.internalSecret == nil {
+            host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
+        }
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        let client = HTTPClient(
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            configuration: .init(
+                timeout: .init(connect: .seconds(1)), connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
+                decompression: .disabled
+            )
+        )
+        let router = host.makeRouter(parsesParameters: false)
+        GatewayRoutes(
+            authenticator: GatewayAuthenticator(keys: host.authKeys),
+            proxy: UpstreamProxy(
+                client: client,
+                balancers: Dictionary(
+                    uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
+                ),
+                internalSecret: config.internalSecret,
+                requestTimeout: config.requestTimeout,
+                streamingTimeout: .seconds(600)
+            )
+        ).add(to: router)
+        try await host.run(router)
+        try await client.shutdown()
+    }
+}
+
+/// Every public path goes through one handler: route, authenticate, forward.
+struct GatewayRoutes {
+    let authenticator: GatewayAuthenticator
+    let proxy: UpstreamProxy
+
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
+
+    func add(to router: Router<DouyinRequestContext>) {
+        for method in Self.methods {
+            router.on("**", method: method) { request, context in try await handle(request, context: context) }
+        }
+    }
+
+    func handle(_ request: Request, context: DouyinRequestContext) async throws -> Response {
+        switch RouteTable.resolve(path: request.uri.path, method: request.method) {
+        case .notFound: throw DouyinError(.routeNotFound)
+        case .methodNotAllowed: throw DouyinError(.methodNotAllowed)
+        case .media:
+            return try await proxy.forward(request, to: .video, identity: .anonymous, context: context, streams: true)
+        case .endpoint(let endpoint):
+            let identity = try await authenticator.authenticate(request, endpoint: endpoint)
+            return try await proxy.forward(request, to: endpoint.service, identity: identity, context: context, streams: endpoint.streamsBody)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import DouyinCore
+import DouyinModels
+import Hummingbird
+
+/// `GET /douyin/user/`.
+struct UserRoutes {
+    let directory: UserDirectory
+
+    func add(to router: Router<DouyinRequestContext>) {
+        router.get("/douyin/user/") { _, context in
+            let viewer = try context.requireUser()
+            let id = try context.params.id("user_id")
+            return APIResponse(UserResponse(user: try await directory.user(id, viewer: viewer)))
+        }
+    }
+}

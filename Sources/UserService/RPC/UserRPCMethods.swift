@@ -1,0 +1,28 @@
+import DouyinCore
+import DouyinModels
+
+/// Methods other services call on `douyin-user`.
+struct UserRPCMethods {
+    let store: ProfileStore
+    let directory: UserDirectory
+
+    /// Batches larger than a page are refused: callers page their lists.
+    static let maxBatch = 500
+
+    func register(on server: RPCServer) {
+        server.register(UserRPC.CreateProfile.self) { request in
+            try await store.create(id: request.id, name: request.name)
+            return Empty()
+        }
+        server.register(UserRPC.DeleteProfile.self) { request in
+            try await store.delete(id: request.id)
+            return Empty()
+        }
+        server.register(UserRPC.Users.self) { request in
+            guard request.ids.count <= Self.maxBatch else {
+                throw DouyinError(.invalidParameter, "at most \(Self.maxBatch) ids per call")
+            }
+            return .init(users: try await directory.users(request.ids, viewer: request.viewer))
+        }
+    }
+}

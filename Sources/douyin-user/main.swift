@@ -1,0 +1,5 @@
+import UserService
+import DouyinCore
+
+let config = try await DouyinConfig.load(service: .user)
+try await UserService.run(config: config)
