@@ -139,6 +139,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
+        .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(
             name: "EndToEndTests",
@@ -149,7 +150,10 @@ let package = Package(
         ),
         .target(
             name: "DouyinTestSupport",
-            dependencies: ["DouyinModels"],
+            dependencies: [
+                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/DouyinTestSupport"
         ),
     ]

@@ -6,6 +6,11 @@ import NIOConcurrencyHelpers
 public struct RedisMessage: Sendable, Equatable {
     public var channel: String
     public var payload: [UInt8]
+
+    public init(channel: String, payload: [UInt8]) {
+        self.channel = channel
+        self.payload = payload
+    }
 }
 
 /// Subscribes to channels on a connection of its own, on a thread of its own.

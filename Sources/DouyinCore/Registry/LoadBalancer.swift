@@ -9,7 +9,7 @@ import NIOConcurrencyHelpers
 /// success, so a dead process costs one failed connect, not one per request.
 public final class LoadBalancer: Sendable {
     public let service: ServiceName
-    private let discovery: ServiceDiscovery
+    private let instances: @Sendable () async -> [ServiceInstance]
     private let state = NIOLockedValueBox<[String: Health]>([:])
 
     struct Health {
@@ -18,13 +18,18 @@ public final class LoadBalancer: Sendable {
         var failures = 0
     }
 
-    public init(service: ServiceName, discovery: ServiceDiscovery) {
+    public convenience init(service: ServiceName, discovery: ServiceDiscovery) {
+        self.init(service: service) { await discovery.instances(of: service) }
+    }
+
+    /// - Parameter instances: where the current instances come from (the registry, or a fixed list in tests).
+    public init(service: ServiceName, instances: @escaping @Sendable () async -> [ServiceInstance]) {
         self.service = service
-        self.discovery = discovery
+        self.instances = instances
     }
 
     public func pick(excluding excluded: Set<String> = []) async -> ServiceInstance? {
-        let instances = await discovery.instances(of: service)
+        let instances = await self.instances()
         let now = ContinuousClock.now
         return state.withLockedValue { health in
             let candidates = instances.filter { instance in

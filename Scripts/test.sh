@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds and runs every test: unit, integration (real PostgreSQL and Redis) and
+# end-to-end (the five executables driven over HTTP). Starts its own throwaway
+# PostgreSQL and Redis on free ports and removes them afterwards.
+#
+#   Scripts/test.sh                 everything
+#   Scripts/test.sh --filter Token  only matching tests (arguments go to `swift test`)
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+ensure_packages
+
+WORK="$(mktemp -d /tmp/douyin-test.XXXXXX)"
+chmod 755 "$WORK"
+PG_PORT="$(free_port)"
+REDIS_PORT="$(free_port)"
+BIN=""
+
+cleanup() {
+    local status=$?
+    # End-to-end stacks that a crashed test left behind.
+    [ -n "$BIN" ] && pkill -KILL -f "^$BIN/douyin-" 2>/dev/null || true
+    stop_redis "$WORK/redis"
+    stop_postgres "$WORK/postgres"
+    rm -rf "$WORK"
+    exit $status
+}
+trap cleanup EXIT
+
+log "starting PostgreSQL on $PG_PORT and Redis on $REDIS_PORT"
+# Durability is not under test here; fsync off keeps the suite fast.
+DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT"
+start_redis "$WORK/redis" "$REDIS_PORT"
+
+export DOUYIN_TEST_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
+export DOUYIN_TEST_REDIS_PORT="$REDIS_PORT"
+export DOUYIN_SQL_DIR="$ROOT/manifest/sql"
+export DOUYIN_CONFIG_DIR="$ROOT/manifest/config"
+
+log "building"
+swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+swift build --build-tests >/dev/null
+BIN="$(swift build --show-bin-path)"
+export DOUYIN_TEST_BIN_DIR="$BIN"
+
+log "testing"
+swift test --skip-build "$@"

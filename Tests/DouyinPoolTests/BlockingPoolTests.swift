@@ -1,0 +1,97 @@
+import DouyinPool
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+final class FakeConnection: BlockingConnection, @unchecked Sendable {
+    let serial: Int
+    var isHealthy = true
+    var closed = false
+    init(serial: Int) { self.serial = serial }
+    func close() { closed = true }
+}
+
+@Suite struct BlockingPoolTests {
+    func makePool(max: Int, timeout: Duration = .seconds(2)) -> (BlockingPool<FakeConnection>, NIOLockedValueBox<Int>) {
+        let opened = NIOLockedValueBox(0)
+        let pool = BlockingPool<FakeConnection>(name: "test", maxConnections: max, acquireTimeout: timeout) {
+            FakeConnection(serial: opened.withLockedValue { count in
+                count += 1
+                return count
+            })
+        }
+        return (pool, opened)
+    }
+
+    @Test func reusesConnections() async throws {
+        let (pool, opened) = makePool(max: 2)
+        for _ in 0..<10 { _ = try await pool.withConnection { connection, _ in connection.serial } }
+        #expect(opened.withLockedValue { $0 } == 1)
+        await pool.shutdown()
+    }
+
+    @Test func neverOpensMoreThanTheLimit() async throws {
+        let (pool, opened) = makePool(max: 3)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<50 {
+                group.addTask { _ = try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.002) } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(opened.withLockedValue { $0 } <= 3)
+        #expect(pool.usage.leased == 0)
+        await pool.shutdown()
+    }
+
+    @Test func exhaustedPoolTimesOut() async throws {
+        let (pool, _) = makePool(max: 1, timeout: .milliseconds(100))
+        let holding = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.5) } }
+        try await Task.sleep(for: .milliseconds(50))
+        await #expect(throws: PoolError.acquireTimeout(pool: "test")) {
+            try await pool.withConnection { _, _ in () }
+        }
+        try await holding.value
+        // The pool still works once the holder is done.
+        try await pool.withConnection { _, _ in () }
+        await pool.shutdown()
+    }
+
+    @Test func unhealthyConnectionIsReplaced() async throws {
+        let (pool, opened) = makePool(max: 1)
+        let first = try await pool.withConnection { connection, fresh in
+            #expect(fresh)
+            connection.isHealthy = false
+            return ObjectIdentifier(connection)
+        }
+        let second = try await pool.withConnection { connection, fresh in
+            #expect(fresh)
+            return ObjectIdentifier(connection)
+        }
+        #expect(first != second)
+        #expect(opened.withLockedValue { $0 } == 2)
+        await pool.shutdown()
+    }
+
+    @Test func failedConnectFreesTheSlot() async throws {
+        let attempts = NIOLockedValueBox(0)
+        struct Refused: Error {}
+        let pool = BlockingPool<FakeConnection>(name: "test", maxConnections: 1, acquireTimeout: .milliseconds(200)) {
+            let attempt = attempts.withLockedValue { count in
+                count += 1
+                return count
+            }
+            if attempt == 1 { throw Refused() }
+            return FakeConnection(serial: attempt)
+        }
+        await #expect(throws: Refused.self) { try await pool.withConnection { _, _ in () } }
+        let serial = try await pool.withConnection { connection, _ in connection.serial }
+        #expect(serial == 2)
+        await pool.shutdown()
+    }
+
+    @Test func shutDownPoolRefusesWork() async throws {
+        let (pool, _) = makePool(max: 1)
+        await pool.shutdown()
+        await #expect(throws: PoolError.shutDown(pool: "test")) { try await pool.withConnection { _, _ in () } }
+    }
+}

@@ -1,0 +1,122 @@
+import DouyinPostgres
+import DouyinTestSupport
+import Foundation
+import Logging
+import Testing
+
+@Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
+struct PostgresClientTests {
+    func client(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(5)) async throws -> PostgresClient {
+        let url = try await TestServers.makeDatabase()
+        return PostgresClient(
+            PostgresConfiguration(conninfo: url, maxConnections: maxConnections, acquireTimeout: acquireTimeout),
+            logger: Logger(label: "test")
+        )
+    }
+
+    @Test func bindsParametersVerbatim() async throws {
+        let db = try await client()
+        try await db.query("CREATE TABLE t (id BIGINT, name TEXT COLLATE \"C\")")
+        let tricky = ["O'Brien", "\"; DROP TABLE t; --", "caf\u{E9}", "cafe\u{301}", "😀", "\\x00", "$1"]
+        for (index, name) in tricky.enumerated() {
+            try await db.query("INSERT INTO t (id, name) VALUES (\(Int64(index)), \(name))")
+        }
+        let rows = try await db.query("SELECT id, name FROM t ORDER BY id").decode(Int64.self, String.self)
+        #expect(rows.map(\.1) == tricky)
+        // Precomposed and decomposed forms are different strings (API.md 1.2).
+        let count = try await db.query("SELECT count(*) FROM t WHERE name = \("caf\u{E9}")").first!.column(0, as: Int64.self)
+        #expect(count == 1)
+        await db.shutdown()
+    }
+
+    @Test func refusesNulInParameters() async throws {
+        let db = try await client()
+        await #expect(throws: PostgresError.nulInParameter(index: 0)) {
+            try await db.query("SELECT \("a\u{0}b")::text")
+        }
+        await db.shutdown()
+    }
+
+    @Test func decodesTypedRowsAndNulls() async throws {
+        let db = try await client()
+        let row = try await db.query("SELECT 1::bigint, 'x'::text, true, NULL::text, 2.5::float8").first!
+        let (a, b, c, d, e) = try row.decode(Int64.self, String.self, Bool.self, String?.self, Double.self)
+        #expect(a == 1 && b == "x" && c && d == nil && e == 2.5)
+        #expect(throws: PostgresError.self) { try row.column(3, as: String.self) }
+        let bytes = try await db.query("SELECT \(PostgresBytes([0, 1, 254, 255]))::bytea").first!.column(0, as: PostgresBytes.self)
+        #expect(bytes.bytes == [0, 1, 254, 255])
+        let ids = try await db.query("SELECT x FROM unnest(\([Int64(3), 1, 2])::bigint[]) AS x ORDER BY x").rows.map { try $0.column(0, as: Int64.self) }
+        #expect(ids == [1, 2, 3])
+        await db.shutdown()
+    }
+
+    @Test func transactionRollsBackOnError() async throws {
+        let db = try await client()
+        try await db.query("CREATE TABLE t (id BIGINT PRIMARY KEY)")
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await db.transaction { connection in
+                try connection.query("INSERT INTO t VALUES (\(Int64(1)))")
+                throw Abort()
+            }
+        }
+        try await db.transaction { connection in try connection.query("INSERT INTO t VALUES (\(Int64(2)))") }
+        let ids = try await db.query("SELECT id FROM t").rows.map { try $0.column(0, as: Int64.self) }
+        #expect(ids == [2])
+        await db.shutdown()
+    }
+
+    @Test func uniqueViolationIsTyped() async throws {
+        let db = try await client()
+        try await db.query("CREATE TABLE t (id BIGINT PRIMARY KEY)")
+        try await db.query("INSERT INTO t VALUES (\(Int64(1)))")
+        do {
+            try await db.query("INSERT INTO t VALUES (\(Int64(1)))")
+            Issue.record("duplicate accepted")
+        } catch let error as PostgresError {
+            #expect(error.isUniqueViolation)
+        }
+        await db.shutdown()
+    }
+
+    @Test func exhaustedPoolTimesOut() async throws {
+        let db = try await client(maxConnections: 1, acquireTimeout: .milliseconds(200))
+        let holder = Task { try await db.query("SELECT pg_sleep(0.8)") }
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: (any Error).self) { try await db.query("SELECT 1") }
+        _ = try await holder.value
+        try await db.query("SELECT 1")
+        await db.shutdown()
+    }
+
+    /// A server restart cuts every connection; the next unit of work must succeed on a new one.
+    @Test func reconnectsAfterConnectionsAreCut() async throws {
+        let db = try await client(maxConnections: 2)
+        let before = try await db.query("SELECT pg_backend_pid()").first!.column(0, as: Int32.self)
+        let admin = PostgresClient(PostgresConfiguration(conninfo: try TestServers.requirePostgresURL(), maxConnections: 1), logger: Logger(label: "admin"))
+        try await admin.query("SELECT pg_terminate_backend(\(before))")
+        await admin.shutdown()
+        // Idle long enough that the pool probes the connection before use.
+        try await Task.sleep(for: .milliseconds(1100))
+        let after = try await db.query("SELECT pg_backend_pid()").first!.column(0, as: Int32.self)
+        #expect(after != before)
+        await db.shutdown()
+    }
+
+    @Test func migrationsApplyOnceEvenConcurrently() async throws {
+        let db = try await client()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "CREATE TABLE things (id BIGINT PRIMARY KEY);".write(to: directory.appendingPathComponent("001_things.sql"), atomically: true, encoding: .utf8)
+        try "ALTER TABLE things ADD COLUMN name TEXT;".write(to: directory.appendingPathComponent("002_name.sql"), atomically: true, encoding: .utf8)
+        let migrator = Migrator(schema: "sample", directory: directory)
+        let logger = Logger(label: "test")
+        async let first = migrator.migrate(db, logger: logger)
+        async let second = migrator.migrate(db, logger: logger)
+        let applied = try await first + second
+        #expect(applied.sorted() == ["001_things.sql", "002_name.sql"])
+        #expect(try await migrator.migrate(db, logger: logger).isEmpty)
+        try await db.query("INSERT INTO sample.things (id, name) VALUES (\(Int64(1)), \("x"))")
+        await db.shutdown()
+    }
+}

@@ -1,0 +1,87 @@
+import DouyinRedis
+import DouyinTestSupport
+import Foundation
+import Logging
+import Testing
+
+@Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
+struct RedisClientTests {
+    let key = "test:\(UUID().uuidString)"
+
+    @Test func commandsAndReplies() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        #expect(try await redis.send("SET", key, "v", "PX", 5000) == .status("OK"))
+        #expect(try await redis.send("GET", key).string == "v")
+        #expect(try await redis.send("INCR", key + ":n").integer == 1)
+        #expect(try await redis.send("GET", key + ":missing") == .null)
+        await #expect(throws: RedisError.self) { try await redis.send("INCR", key) }
+        await redis.shutdown()
+    }
+
+    @Test func argumentsAreBinarySafe() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let value: [UInt8] = [0, 13, 10, 255, 36, 42]
+        try await redis.send(["SET", key, value])
+        #expect(try await redis.send("GET", key) == .bulk(value))
+        await redis.shutdown()
+    }
+
+    @Test func pipelineKeepsOrderAndReturnsErrorsInPlace() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let replies = try await redis.pipeline([["SET", key, "1"], ["INCR", key], ["HGET", key, "f"], ["GET", key]])
+        #expect(replies[0] == .status("OK"))
+        #expect(replies[1] == .integer(2))
+        if case .error = replies[2] {} else { Issue.record("expected an error reply, got \(replies[2])") }
+        #expect(replies[3].string == "2")
+        await redis.shutdown()
+    }
+
+    @Test func slowCommandTimesOut() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration(timeout: .milliseconds(200)))
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let reply = try await redis.send("BLPOP", key, 2)
+            Issue.record("BLPOP answered \(reply) before the timeout")
+        } catch let error as RedisError {
+            guard case .connection = error else { Issue.record("unexpected \(error)"); return }
+        }
+        #expect(start.duration(to: clock.now) >= .milliseconds(150))
+        #expect(start.duration(to: clock.now) < .seconds(1.5))
+        // The timed-out connection is replaced; the client keeps working.
+        #expect(try await redis.send("PING") == .status("PONG"))
+        await redis.shutdown()
+    }
+
+    /// Killing the client's connections (as a server restart does) must not fail the next command.
+    @Test func reconnectsAfterConnectionIsKilled() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration(maxConnections: 1))
+        try await redis.send("CLIENT", "SETNAME", "victim")
+        let admin = RedisClient(try TestServers.redisConfiguration())
+        try await admin.send("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        await admin.shutdown()
+        #expect(try await redis.send("PING") == .status("PONG"))
+        await redis.shutdown()
+    }
+
+    @Test func subscriberReceivesPublishedMessages() async throws {
+        let configuration = try TestServers.redisConfiguration()
+        let channel = key + ":events"
+        let subscriber = RedisSubscriber(configuration, channels: [channel], logger: Logger(label: "test"))
+        subscriber.start()
+        defer { subscriber.stop() }
+        let redis = RedisClient(configuration)
+        let received = Task { () -> RedisMessage? in
+            for await message in subscriber.messages { return message }
+            return nil
+        }
+        // Publish until the subscription is live (it starts on its own thread).
+        for _ in 0..<50 {
+            if try await redis.send("PUBLISH", channel, "hello").integer == 1 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let message = await received.value
+        #expect(message == RedisMessage(channel: channel, payload: Array("hello".utf8)))
+        await redis.shutdown()
+    }
+}

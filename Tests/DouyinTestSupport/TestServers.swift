@@ -1,0 +1,50 @@
+import DouyinPostgres
+import DouyinRedis
+import Foundation
+import Logging
+
+/// The PostgreSQL and Redis that `Scripts/test.sh` starts for the tests.
+///
+/// Tests that need them are enabled when they are configured, and always in CI,
+/// where a missing server must fail the run rather than skip it silently.
+public enum TestServers {
+    static let environment = ProcessInfo.processInfo.environment
+
+    /// Admin URL (role may create databases), e.g. `postgresql://douyin@127.0.0.1:5432/douyin`.
+    public static let postgresURL = environment["DOUYIN_TEST_POSTGRES_URL"]
+    public static let redisPort = environment["DOUYIN_TEST_REDIS_PORT"].flatMap(Int.init)
+    public static let inCI = environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
+
+    /// Whether server tests run: the servers are configured, or we are in CI (and then must fail without them).
+    public static var enabled: Bool { inCI || (postgresURL != nil && redisPort != nil) }
+
+    public static let skipReason: Comment =
+        "needs PostgreSQL and Redis: run Scripts/test.sh, or set DOUYIN_TEST_POSTGRES_URL and DOUYIN_TEST_REDIS_PORT"
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String { "DOUYIN_TEST_POSTGRES_URL / DOUYIN_TEST_REDIS_PORT not set (run Scripts/test.sh)" }
+    }
+
+    public static func requirePostgresURL() throws -> String {
+        guard let postgresURL else { throw Missing() }
+        return postgresURL
+    }
+
+    public static func redisConfiguration(timeout: Duration = .seconds(2), maxConnections: Int = 4) throws -> RedisConfiguration {
+        guard let redisPort else { throw Missing() }
+        return RedisConfiguration(host: "127.0.0.1", port: redisPort, maxConnections: maxConnections, timeout: timeout)
+    }
+
+    /// A new, empty database for one test; its URL.
+    public static func makeDatabase() async throws -> String {
+        let admin = try requirePostgresURL()
+        let name = "test_\(UInt64.random(in: 0 ... .max))"
+        let client = PostgresClient(PostgresConfiguration(conninfo: admin, maxConnections: 1), logger: Logger(label: "test"))
+        try await client.withConnection { try $0.executeScript("CREATE DATABASE \(name)") }
+        await client.shutdown()
+        guard let slash = admin.lastIndex(of: "/") else { throw Missing() }
+        return String(admin[...slash]) + name
+    }
+}
+
+import Testing
