@@ -14,7 +14,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as DouyinError {
             return .error(error)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             return .error(Self.translate(error, request: request))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
@@ -22,7 +22,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func translate(_ error: HTTPError, request: Request) -> DouyinError {
+    static func translate(_ error: any HTTPResponseError, request: Request) -> DouyinError {
         switch error.status {
         case .notFound:
             // The router has no route for this method and path; a known path
@@ -32,7 +32,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return DouyinError(.routeNotFound, "endpoint not available on this service")
         case .methodNotAllowed: return DouyinError(.methodNotAllowed)
         case .contentTooLarge: return DouyinError(.payloadTooLarge)
-        case .badRequest: return DouyinError(.invalidParameter, error.body ?? "bad request")
+        case .badRequest: return DouyinError(.invalidParameter, (error as? HTTPError)?.body ?? "bad request")
         default: return DouyinError(.internalError)
         }
     }

@@ -52,7 +52,7 @@ public struct ParameterMiddleware: RouterMiddleware {
     private static func collect(_ request: inout Request, limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw DouyinError(.payloadTooLarge, "form body larger than \(limit) bytes")
         }
     }
