@@ -18,7 +18,10 @@ public enum Gateway {
         let client = HTTPClient(
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             configuration: .init(
-                timeout: .init(connect: .seconds(1)), connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
+                // Services are near: a short connect timeout makes a dead instance cost
+                // a quick 503 (the client retries refused connects until this passes).
+                timeout: .init(connect: .milliseconds(Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250)))),
+                connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
                 decompression: .disabled
             )
         )

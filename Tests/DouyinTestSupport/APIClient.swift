@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small HTTP client for the public API, as the mobile client uses it.
+public struct APIClient: Sendable {
+    public let baseURL: String
+
+    public init(baseURL: String) {
+        self.baseURL = baseURL
+    }
+
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+
+        /// The JSON object body (empty when the body is not a JSON object).
+        public var json: [String: any Sendable] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: any Sendable] ?? [:]
+        }
+
+        public var statusCode: Int? { json["status_code"] as? Int }
+        public var statusMessage: String? { json["status_msg"] as? String }
+        public var isSuccess: Bool { status == 200 && statusCode == 0 }
+        /// A failure as the contract requires: JSON envelope, non-zero code, message, no 5xx.
+        public var isCleanFailure: Bool {
+            status < 500 && (statusCode ?? 0) != 0 && !(statusMessage ?? "").isEmpty
+                && headers.first(name: "content-type") == "application/json; charset=utf-8"
+        }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public func get(_ path: String, _ query: [(String, String)] = [], headers: [(String, String)] = []) async throws -> Reply {
+        try await send(.GET, path, query: query, headers: headers)
+    }
+
+    public func post(_ path: String, _ query: [(String, String)] = [], headers: [(String, String)] = []) async throws -> Reply {
+        try await send(.POST, path, query: query, headers: headers)
+    }
+
+    /// Sends a request; `form` becomes an `application/x-www-form-urlencoded` body.
+    public func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], form: [(String, String)]? = nil,
+        headers: [(String, String)] = [], body: ByteBuffer? = nil, timeout: TimeAmount = .seconds(30)
+    ) async throws -> Reply {
+        var url = baseURL + path
+        if !query.isEmpty { url += "?" + Self.encode(query) }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let form {
+            request.headers.replaceOrAdd(name: "content-type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: Self.encode(form)))
+        } else if let body {
+            request.body = .bytes(body)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+
+    public static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    public static func percentEncode(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.append(Character(UnicodeScalar(byte)))
+            default:
+                encoded += String(format: "%%%02X", byte)
+            }
+        }
+        return encoded
+    }
+}

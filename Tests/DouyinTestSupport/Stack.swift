@@ -1,0 +1,251 @@
+import AsyncHTTPClient
+import DouyinModels
+import DouyinRedis
+import Foundation
+import Logging
+import NIOCore
+
+/// The five executables running against a fresh database and a Redis of their own,
+/// as an operator would run them, for end-to-end tests over HTTP.
+public final class Stack: @unchecked Sendable {
+    public let gatewayURL: String
+    public let databaseURL: String
+    public let redisPort: Int
+    public let logDirectory: URL
+    private let environment: [String: String]
+    private let lock = NSLock()
+    private var processes: [(name: String, process: Process)] = []
+
+    /// Starts a stack, runs `body`, and always stops the stack afterwards.
+    public static func with<T>(
+        environment extra: [String: String] = [:],
+        _ body: (Stack) async throws -> T
+    ) async throws -> T {
+        let stack = try await Stack.start(environment: extra)
+        do {
+            let result = try await body(stack)
+            await stack.stop()
+            return result
+        } catch {
+            await stack.stop()
+            throw error
+        }
+    }
+
+    public static func start(environment extra: [String: String] = [:]) async throws -> Stack {
+        let database = try await TestServers.makeDatabase()
+        let redisPort = try freePort()
+        let gatewayPort = try freePort()
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("douyin-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DOUYIN_") }
+        environment.merge([
+            "DOUYIN_MODE": "dev",
+            "DOUYIN_CONFIG_DIR": repositoryRoot.appendingPathComponent("manifest/config").path,
+            "DOUYIN_SQL_DIR": repositoryRoot.appendingPathComponent("manifest/sql").path,
+            "DOUYIN_POSTGRES_URL": database,
+            "DOUYIN_POSTGRES_POOL_SIZE": "4",
+            "DOUYIN_REDIS_PORT": String(redisPort),
+            "DOUYIN_INTERNAL_SECRET": UUID().uuidString,
+            "DOUYIN_REGISTRY_TTL_MS": "3000",
+            "DOUYIN_KDF_THREADS": "2",
+        ]) { _, new in new }
+        environment.merge(extra) { _, new in new }
+        let stack = Stack(
+            gatewayURL: "http://127.0.0.1:\(gatewayPort)", databaseURL: database, redisPort: redisPort,
+            logDirectory: logs, environment: environment
+        )
+        do {
+            try stack.launch(
+                name: "redis", executable: URL(fileURLWithPath: "/usr/bin/redis-server"),
+                arguments: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"],
+                environment: environment
+            )
+            try await stack.waitForRedis()
+            for service in [ServiceName.auth, .user, .video, .chat, .gateway] {
+                try stack.start(service)
+            }
+            for service in [ServiceName.auth, .user, .video, .chat] {
+                try await stack.waitUntilRegistered(service, count: 1)
+            }
+            try await stack.waitForGateway()
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        return stack
+    }
+
+    init(gatewayURL: String, databaseURL: String, redisPort: Int, logDirectory: URL, environment: [String: String]) {
+        self.gatewayURL = gatewayURL
+        self.databaseURL = databaseURL
+        self.redisPort = redisPort
+        self.logDirectory = logDirectory
+        self.environment = environment
+    }
+
+    public var api: APIClient { APIClient(baseURL: gatewayURL) }
+
+    /// Starts one more process of `service`; its name is `service` or `name`.
+    public func start(_ service: ServiceName, name: String? = nil) throws {
+        var environment = self.environment
+        environment["DOUYIN_HTTP_PORT"] = service == .gateway ? String(URL(string: gatewayURL)!.port!) : "0"
+        try launch(
+            name: name ?? service.rawValue,
+            executable: Self.binaryDirectory.appendingPathComponent("douyin-\(service.rawValue)"),
+            arguments: [],
+            environment: environment
+        )
+    }
+
+    /// SIGKILL: the process gets no chance to deregister.
+    public func kill(_ name: String) {
+        for process in take(name) {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// SIGTERM, then waits; returns the exit status.
+    @discardableResult
+    public func terminate(_ name: String) async -> [Int32] {
+        var statuses: [Int32] = []
+        for process in take(name) {
+            process.terminate()
+            for _ in 0..<200 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            statuses.append(process.terminationStatus)
+        }
+        return statuses
+    }
+
+    public func stop() async {
+        let names = lock.withLock { processes.map(\.name) }
+        for name in names.reversed() where name != "redis" { await terminate(name) }
+        // A throwaway Redis holds nothing to save.
+        kill("redis")
+    }
+
+    public func log(of name: String) -> String {
+        (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// The live registry entries of `service`.
+    public func registered(_ service: ServiceName) async throws -> [String] {
+        let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1))
+        defer { Task { await redis.shutdown() } }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
+    }
+
+    public func waitUntilRegistered(_ service: ServiceName, count: Int, timeout: Duration = .seconds(60)) async throws {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if (try? await registered(service).count) == count { return }
+            try checkAlive()
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StackError.notReady("\(service.rawValue) never had \(count) registered instance(s)\n\(log(of: service.rawValue).suffix(2000))")
+    }
+
+    // MARK: - Processes
+
+    private func launch(name: String, executable: URL, arguments: [String], environment: [String: String]) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = Self.repositoryRoot
+        let logURL = logDirectory.appendingPathComponent("\(name).log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let output = try FileHandle(forWritingTo: logURL)
+        output.seekToEndOfFile()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { processes.append((name, process)) }
+    }
+
+    private func take(_ name: String) -> [Process] {
+        lock.withLock {
+            let matching = processes.filter { $0.name == name }.map(\.process)
+            processes.removeAll { $0.name == name }
+            return matching
+        }
+    }
+
+    private func checkAlive() throws {
+        let dead = lock.withLock { processes.filter { !$0.process.isRunning } }
+        if let first = dead.first {
+            throw StackError.crashed("\(first.name) exited with \(first.process.terminationStatus)\n\(log(of: first.name).suffix(3000))")
+        }
+    }
+
+    private func waitForRedis() async throws {
+        for _ in 0..<200 {
+            let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1, timeout: .milliseconds(200)))
+            let pong = try? await redis.send("PING")
+            await redis.shutdown()
+            if pong == .status("PONG") { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw StackError.notReady("redis-server did not start")
+    }
+
+    private func waitForGateway() async throws {
+        for _ in 0..<600 {
+            if let reply = try? await api.get("/healthz"), reply.status == 200 { return }
+            try checkAlive()
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StackError.notReady("gateway did not answer /healthz\n\(log(of: "gateway").suffix(2000))")
+    }
+
+    // MARK: - Locations
+
+    static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// Where `swift build` put the executables (the test bundle sits beside them).
+    static let binaryDirectory: URL = {
+        if let configured = ProcessInfo.processInfo.environment["DOUYIN_TEST_BIN_DIR"] { return URL(fileURLWithPath: configured) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }()
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw StackError.notReady("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+public enum StackError: Error, CustomStringConvertible {
+    case notReady(String)
+    case crashed(String)
+
+    public var description: String {
+        switch self {
+        case .notReady(let message): "stack not ready: \(message)"
+        case .crashed(let message): "stack process crashed: \(message)"
+        }
+    }
+}
