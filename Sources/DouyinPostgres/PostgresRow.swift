@@ -13,26 +13,16 @@ extension String: PostgresDecodable {
     public static func decode(postgresText text: Substring) throws -> String { String(text) }
 }
 
-extension Int64: PostgresDecodable {
-    public static func decode(postgresText text: Substring) throws -> Int64 {
-        guard let value = Int64(text) else { throw PostgresError.decoding(type: "Int64", text: String(text.prefix(32))) }
+extension PostgresDecodable where Self: FixedWidthInteger {
+    public static func decode(postgresText text: Substring) throws -> Self {
+        guard let value = Self(text) else { throw PostgresError.decoding(type: "\(Self.self)", text: String(text.prefix(32))) }
         return value
     }
 }
 
-extension Int: PostgresDecodable {
-    public static func decode(postgresText text: Substring) throws -> Int {
-        guard let value = Int(text) else { throw PostgresError.decoding(type: "Int", text: String(text.prefix(32))) }
-        return value
-    }
-}
-
-extension Int32: PostgresDecodable {
-    public static func decode(postgresText text: Substring) throws -> Int32 {
-        guard let value = Int32(text) else { throw PostgresError.decoding(type: "Int32", text: String(text.prefix(32))) }
-        return value
-    }
-}
+extension Int64: PostgresDecodable {}
+extension Int: PostgresDecodable {}
+extension Int32: PostgresDecodable {}
 
 extension Bool: PostgresDecodable {
     public static func decode(postgresText text: Substring) throws -> Bool {
