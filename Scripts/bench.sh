@@ -30,37 +30,32 @@ REPLY="$(curl -fsS -X POST "$URL/douyin/user/register/?username=$NAME&password=b
 USER_ID="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])' <<<"$REPLY")"
 TOKEN="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' <<<"$REPLY")"
 
-# run NAME CONNECTIONS URL [extra wrk args]: appends "NAME|rps|p50|p99|errors|requests" to ROWS.
+# measure CONNECTIONS SCRIPT URL: one wrk run; prints "rps p50 p99 errors requests".
+measure() {
+    wrk -t"$THREADS" -c"$1" -d"$DURATION" --timeout 5s -s "Scripts/bench/$2" "$3" | grep '^RESULT' | cut -d' ' -f2-
+}
+
+# row NAME CONNECTIONS "rps p50 p99 errors requests": adds a line to the table.
 ROWS=()
-run() {
-    local name="$1" connections="$2" target="$3"
-    shift 3
-    local line
-    line="$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 5s -s "$ROOT/Scripts/bench/report.lua" "$@" "$target" | grep '^RESULT')"
-    read -r _ rps p50 p99 errors requests <<<"$line"
-    ROWS+=("$name|$connections|$rps|$p50|$p99|$errors|$requests")
-    log "$name: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+row() {
+    local rps p50 p99 errors requests
+    read -r rps p50 p99 errors requests <<<"$3"
+    ROWS+=("$1|$2|$rps|$p50|$p99|$errors|$requests")
+    log "$1: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
 }
 
 log "baseline"
-run "hello-world baseline (bare Hummingbird)" "$CONNECTIONS" "http://127.0.0.1:$HELLO_PORT/"
-log "user info"
-run "GET /douyin/user/ (gateway + user + video RPC)" "$CONNECTIONS" "$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
-log "register"
-run "POST /douyin/user/register/ (scrypt)" 8 "$URL" -s "$ROOT/Scripts/bench/register.lua"
-log "login, with user info measured at the same time"
-# Login is a POST; wrk sends GET unless its script says otherwise.
-cat > /tmp/douyin-bench-login.lua <<LUA
-wrk.method = "POST"
-$(cat "$ROOT/Scripts/bench/report.lua")
-LUA
-( wrk -t1 -c8 -d"$DURATION" --timeout 5s -s /tmp/douyin-bench-login.lua \
-    "$URL/douyin/user/login/?username=$NAME&password=benchpass1" | grep '^RESULT' >/tmp/douyin-bench-login.txt ) &
+row "hello-world baseline (bare Hummingbird)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "http://127.0.0.1:$HELLO_PORT/")"
+USER_URL="$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
+row "GET /douyin/user/ (gateway + user + video RPC)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$USER_URL")"
+row "POST /douyin/user/register/ (scrypt)" 8 "$(measure 8 register.lua "$URL")"
+
+# Logins and user info at the same time: user info keeps its throughput if the KDF stays off the event loops.
+measure 8 post.lua "$URL/douyin/user/login/?username=$NAME&password=benchpass1" >"$ROOT/.local/bench-login.txt" &
 LOGIN_PID=$!
-run "GET /douyin/user/ while logins run" "$CONNECTIONS" "$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
+row "GET /douyin/user/ while logins run" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$USER_URL")"
 wait $LOGIN_PID
-read -r _ rps p50 p99 errors requests </tmp/douyin-bench-login.txt
-ROWS+=("POST /douyin/user/login/ (scrypt, concurrently)|8|$rps|$p50|$p99|$errors|$requests")
+row "POST /douyin/user/login/ (scrypt, concurrently)" 8 "$(cat "$ROOT/.local/bench-login.txt")"
 
 CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 MEM="$(free -g | awk '/Mem:/ {print $2}')"

@@ -85,7 +85,7 @@ case "${1:-start}" in
         start_postgres "$LOCAL/postgres" "$PG_PORT"
         start_redis "$LOCAL/redis" "$REDIS_PORT"
         log "building ($BUILD)"
-        (cd "$ROOT" && swift build -c "$BUILD" 2>&1 | tail -n 3)
+        (cd "$ROOT" && swift build -c "$BUILD" 2>&1 | tail -n 3) >&2
         start_services
         url=$(wait_for_gateway)
         log "stack is up; logs in $LOGS"

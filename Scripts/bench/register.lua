@@ -1,7 +1,13 @@
--- Registers a new user per request (unique names per wrk thread).
+-- Registers a new user per request; names are unique across wrk threads and runs.
+dofile("Scripts/bench/report.lua")
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("thread_id", threads)
+end
 local counter = 0
-local prefix = string.format("b%d%d", os.time() % 100000, math.random(1, 1000000))
 request = function()
     counter = counter + 1
-    return wrk.format("POST", "/douyin/user/register/?username=" .. prefix .. "_" .. counter .. "&password=benchpass1")
+    return wrk.format("POST", string.format("/douyin/user/register/?username=b%d_%d_%d&password=benchpass1",
+        os.time() % 1000000, thread_id, counter))
 end

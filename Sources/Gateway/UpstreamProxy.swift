@@ -53,11 +53,15 @@ struct UpstreamProxy: Sendable {
             do {
                 let response = try await client.execute(upstream, deadline: deadline, logger: context.logger)
                 balancer.succeeded(instance.id)
-                return Response(
-                    status: .init(code: Int(response.status.code)),
-                    headers: Self.responseHeaders(response.headers),
-                    body: ResponseBody(asyncSequence: response.body)
-                )
+                let length = response.headers.first(name: "content-length").flatMap(Int.init)
+                // API answers are small JSON: one buffer costs fewer task hops than a
+                // stream. Media and unknown lengths stream through.
+                let body = if let length, length <= Self.maxBufferedBody {
+                    ResponseBody(byteBuffer: try await response.body.collect(upTo: length))
+                } else {
+                    ResponseBody(asyncSequence: response.body)
+                }
+                return Response(status: .init(code: Int(response.status.code)), headers: Self.responseHeaders(response.headers), body: body)
             } catch where Self.isConnectFailure(error) {
                 balancer.eject(instance.id)
                 context.logger.warning("upstream unreachable", metadata: ["service": "\(service.rawValue)", "instance": "\(instance.id)"])

@@ -16,6 +16,11 @@ public final class AuthKeys: Sendable {
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
+    /// Tokens already verified, so a busy client costs one signature check, not one per request.
+    /// Only exact strings are cached, and expiry is checked on every hit.
+    private let verified = NIOLockedValueBox<[String: TokenClaims]>([:])
+    private static let maxCachedTokens = 50_000
+
     private struct State {
         var verifier = TokenVerifier(keys: [:])
         var lastFetch: ContinuousClock.Instant?
@@ -29,13 +34,29 @@ public final class AuthKeys: Sendable {
 
     /// The user id of a valid token, or the reason it is refused.
     public func verify(_ token: String) async -> Result<UserID, DouyinError> {
+        if let claims = verified.withLockedValue({ $0[token] }) {
+            return Int64(Date().timeIntervalSince1970) < claims.exp ? .success(claims.sub) : .failure(DouyinError(.tokenExpired))
+        }
+        switch await claims(of: token) {
+        case .success(let claims):
+            verified.withLockedValue { cache in
+                if cache.count >= Self.maxCachedTokens { cache.removeAll(keepingCapacity: true) }
+                cache[token] = claims
+            }
+            return .success(claims.sub)
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    private func claims(of token: String) async -> Result<TokenClaims, DouyinError> {
         let verifier = state.withLockedValue { $0.verifier }
         switch verifier.verify(token) {
-        case .success(let claims): return .success(claims.sub)
+        case .success(let claims): return .success(claims)
         case .failure(.unknownKey):
             do {
                 let refreshed = try await refresh()
-                if case .success(let claims) = refreshed.verify(token) { return .success(claims.sub) }
+                if case .success(let claims) = refreshed.verify(token) { return .success(claims) }
                 if case .failure(.expired) = refreshed.verify(token) { return .failure(DouyinError(.tokenExpired)) }
                 return .failure(DouyinError(.tokenInvalid))
             } catch {
