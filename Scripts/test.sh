@@ -39,8 +39,11 @@ export DOUYIN_SQL_DIR="$ROOT/manifest/sql"
 export DOUYIN_CONFIG_DIR="$ROOT/manifest/config"
 
 log "building"
-swift build --build-tests 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
-swift build --build-tests >/dev/null
+if ! swift build --build-tests >"$WORK/build.log" 2>&1; then
+    cat "$WORK/build.log" >&2
+    die "build failed"
+fi
+tail -n 1 "$WORK/build.log" >&2
 BIN="$(swift build --show-bin-path)"
 export DOUYIN_TEST_BIN_DIR="$BIN"
 

@@ -49,8 +49,10 @@ struct ResilienceTests {
         try await Stack.with { stack in
             try stack.start(.auth, name: "auth-2")
             try await stack.waitUntilRegistered(.auth, count: 2)
+            // The gateway learns of the new instance by event or, at the latest, by its one-second poll.
+            try await Task.sleep(for: .milliseconds(1500))
             let api = stack.api
-            for index in 0..<10 {
+            for index in 0..<30 {
                 let reply = try await api.post("/douyin/user/register/", [("username", "user\(index)"), ("password", "secret12")])
                 #expect(reply.isSuccess, "\(reply.text)")
             }
