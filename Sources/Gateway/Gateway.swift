@@ -13,6 +13,8 @@ public enum Gateway {
         if config.internalSecret == nil {
             host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
         }
+        let connectTimeout = Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250))
+        let connections = UpstreamConnections(connectTimeout: .milliseconds(connectTimeout))
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         let client = HTTPClient(
@@ -20,7 +22,7 @@ public enum Gateway {
             configuration: .init(
                 // Services are near: a short connect timeout makes a dead instance cost
                 // a quick 503 (the client retries refused connects until this passes).
-                timeout: .init(connect: .milliseconds(Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250)))),
+                timeout: .init(connect: .milliseconds(connectTimeout)),
                 connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
                 decompression: .disabled
             )
@@ -30,6 +32,7 @@ public enum Gateway {
             authenticator: GatewayAuthenticator(keys: host.authKeys),
             proxy: UpstreamProxy(
                 client: client,
+                connections: connections,
                 balancers: Dictionary(
                     uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
                 ),
@@ -39,6 +42,7 @@ public enum Gateway {
             )
         ).add(to: router)
         try await host.run(router)
+        await connections.shutdown()
         try await client.shutdown()
     }
 }

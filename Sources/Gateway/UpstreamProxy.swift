@@ -11,11 +11,13 @@ import NIOPosix
 
 /// Forwards a public request to an instance of the owning service and streams the answer back.
 ///
-/// Small bodies are buffered so that a request whose connection was refused can
-/// move to another instance; large bodies (uploads) are streamed through
+/// Small bodies are buffered and exchanged over the gateway's own keep-alive
+/// connections, so a request whose connection was refused can move to another
+/// instance; large bodies (uploads) and media stream through AsyncHTTPClient
 /// without buffering and are never resent.
 struct UpstreamProxy: Sendable {
     let client: HTTPClient
+    let connections: UpstreamConnections
     let balancers: [ServiceName: LoadBalancer]
     let internalSecret: String?
     let requestTimeout: Duration
@@ -26,56 +28,84 @@ struct UpstreamProxy: Sendable {
         _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext, streams: Bool
     ) async throws -> Response {
         guard let balancer = balancers[service] else { throw DouyinError(.serviceUnavailable) }
-        var upstream = HTTPClientRequest(url: "")
+        let contentLength = request.headers[.contentLength].flatMap(Int.init)
+        if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
+            var request = request
+            let body = try await request.collectBody(upTo: Self.maxBufferedBody)
+            return try await exchange(request, body: body, balancer: balancer, identity: identity, context: context)
+        }
+        return try await stream(request, contentLength: contentLength, balancer: balancer, identity: identity, context: context)
+    }
+
+    /// The streaming path: bodies flow through in both directions; one instance, one attempt,
+    /// since a body stream that has started cannot be sent again.
+    private func stream(
+        _ request: Request, contentLength: Int?, balancer: LoadBalancer, identity: GatewayIdentity, context: DouyinRequestContext
+    ) async throws -> Response {
+        let service = balancer.service.rawValue
+        guard let instance = await balancer.pick() else { throw DouyinError(.serviceUnavailable, "\(service) service unavailable") }
+        var upstream = HTTPClientRequest(url: "http://\(instance.host):\(instance.httpPort)\(request.uri.string)")
         upstream.method = .init(rawValue: request.method.rawValue)
         upstream.headers = forwardedHeaders(request, identity: identity, context: context)
-        let contentLength = request.headers[.contentLength].flatMap(Int.init)
-        let buffered: ByteBuffer?
-        var request = request
-        if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
-            buffered = try await request.collectBody(upTo: Self.maxBufferedBody)
-        } else {
-            buffered = nil
+        upstream.body = .stream(request.body, length: contentLength.map { .known(Int64($0)) } ?? .unknown)
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(streamingTimeout.components.seconds) * 1_000_000_000)
+        balancer.begin(instance.id)
+        defer { balancer.end(instance.id) }
+        do {
+            let response = try await client.execute(upstream, deadline: deadline, logger: context.logger)
+            balancer.succeeded(instance.id)
+            return Response(
+                status: .init(code: Int(response.status.code)),
+                headers: Self.responseHeaders(response.headers),
+                body: ResponseBody(asyncSequence: response.body)
+            )
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw DouyinError(.deadlineExceeded)
+        } catch {
+            balancer.eject(instance.id)
+            context.logger.warning("upstream failed", metadata: ["service": "\(service)", "error": "\(error)"])
+            throw DouyinError(.serviceUnavailable, "\(service) service unavailable")
         }
-        let timeout = streams ? streamingTimeout : requestTimeout
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+    }
+
+    /// The buffered path: whole request out, whole answer back, over a pooled connection.
+    private func exchange(
+        _ request: Request, body: ByteBuffer, balancer: LoadBalancer, identity: GatewayIdentity, context: DouyinRequestContext
+    ) async throws -> Response {
+        var headers = forwardedHeaders(request, identity: identity, context: context)
+        headers.remove(name: "transfer-encoding")
+        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+        let timeout = TimeAmount.nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
+            + requestTimeout.components.attoseconds / 1_000_000_000)
         var tried: Set<String> = []
         while let instance = await balancer.pick(excluding: tried) {
             tried.insert(instance.id)
-            upstream.url = "http://\(instance.host):\(instance.httpPort)\(request.uri.string)"
-            if let buffered {
-                upstream.body = .bytes(buffered)
-            } else {
-                upstream.body = .stream(request.body, length: contentLength.map { .known(Int64($0)) } ?? .unknown)
-            }
+            headers.replaceOrAdd(name: "host", value: "\(instance.host):\(instance.httpPort)")
+            let head = HTTPRequestHead(version: .http1_1, method: .init(rawValue: request.method.rawValue), uri: request.uri.string, headers: headers)
             balancer.begin(instance.id)
             defer { balancer.end(instance.id) }
             do {
-                let response = try await client.execute(upstream, deadline: deadline, logger: context.logger)
+                let (answerHead, answerBody) = try await connections.exchange(
+                    .init(head: head, body: body), host: instance.host, port: instance.httpPort, timeout: timeout
+                )
                 balancer.succeeded(instance.id)
-                let length = response.headers.first(name: "content-length").flatMap(Int.init)
-                // API answers are small JSON: one buffer costs fewer task hops than a
-                // stream. Media and unknown lengths stream through.
-                let body = if let length, length <= Self.maxBufferedBody {
-                    ResponseBody(byteBuffer: try await response.body.collect(upTo: length))
-                } else {
-                    ResponseBody(asyncSequence: response.body)
-                }
-                return Response(status: .init(code: Int(response.status.code)), headers: Self.responseHeaders(response.headers), body: body)
-            } catch where Self.isConnectFailure(error) {
+                return Response(
+                    status: .init(code: Int(answerHead.status.code)),
+                    headers: Self.responseHeaders(answerHead.headers),
+                    body: ResponseBody(byteBuffer: answerBody)
+                )
+            } catch UpstreamConnections.Failure.notSent {
                 balancer.eject(instance.id)
-                context.logger.warning("upstream unreachable", metadata: ["service": "\(service.rawValue)", "instance": "\(instance.id)"])
-                // Nothing was sent: another instance may take it, if we still have the body.
-                guard buffered != nil else { break }
-            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                context.logger.warning("upstream unreachable", metadata: ["service": "\(balancer.service.rawValue)", "instance": "\(instance.id)"])
+            } catch UpstreamConnections.Failure.timedOut {
                 throw DouyinError(.deadlineExceeded)
             } catch {
                 balancer.eject(instance.id)
-                context.logger.warning("upstream failed", metadata: ["service": "\(service.rawValue)", "error": "\(error)"])
-                throw DouyinError(.serviceUnavailable, "\(service.rawValue) service unavailable")
+                context.logger.warning("upstream failed", metadata: ["service": "\(balancer.service.rawValue)", "error": "\(error)"])
+                throw DouyinError(.serviceUnavailable, "\(balancer.service.rawValue) service unavailable")
             }
         }
-        throw DouyinError(.serviceUnavailable, "\(service.rawValue) service unavailable")
+        throw DouyinError(.serviceUnavailable, "\(balancer.service.rawValue) service unavailable")
     }
 
     /// The client's headers minus hop-by-hop and internal ones, plus what the service needs from us.
@@ -108,12 +138,4 @@ struct UpstreamProxy: Sendable {
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
-
-    static func isConnectFailure(_ error: any Error) -> Bool {
-        if error is NIOConnectionError { return true }
-        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
-        if let error = error as? ChannelError, error == .connectTimeout(.seconds(1)) { return true }
-        if let error = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) { return true }
-        return false
-    }
 }
