@@ -1,6 +1,7 @@
 import DouyinCore
 import DouyinCrypto
 import DouyinModels
+import NIOCore
 
 /// `douyin-auth`: credentials and token signing keys; register, login, public keys.
 public enum AuthService {
@@ -8,7 +9,9 @@ public enum AuthService {
         let host = try await ServiceHost(config: config, schema: "auth")
         let db = host.postgres!
         let credentials = CredentialStore(db: db)
-        let passwords = try PasswordWork(threads: config.reader.int(forKey: "kdf.threads", default: 2))
+        // Half the cores by default: hashing must not starve the event loops of CPU.
+        let kdfThreads = config.reader.int(forKey: "kdf.threads", default: max(1, System.coreCount / 2))
+        let passwords = try PasswordWork(threads: kdfThreads)
         let tokens = TokenIssuer(store: SigningKeyStore(db: db), ttl: config.tokenTTL)
         try await tokens.prepare(logger: host.logger)
 
