@@ -86,6 +86,43 @@ public enum UserRPC {
     }
 }
 
+extension UserRPC {
+    /// Which of `ids` name existing users.
+    public enum Existing: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var ids: [UserID]
+            public init(ids: [UserID]) { self.ids = ids }
+        }
+        public struct Response: Codable, Sendable, Equatable {
+            public var ids: [UserID]
+            public init(ids: [UserID]) { self.ids = ids }
+        }
+        public static let name = "user.existing"
+        public static let isIdempotent = true
+    }
+}
+
+/// Methods of `douyin-chat`.
+public enum ChatRPC {
+    /// The latest message between `user` and each of `peers` (peers with none are left out).
+    public enum LatestMessages: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var user: UserID
+            public var peers: [UserID]
+            public init(user: UserID, peers: [UserID]) {
+                self.user = user
+                self.peers = peers
+            }
+        }
+        public struct Response: Codable, Sendable, Equatable {
+            public var latest: [UserID: Message]
+            public init(latest: [UserID: Message]) { self.latest = latest }
+        }
+        public static let name = "chat.latestMessages"
+        public static let isIdempotent = true
+    }
+}
+
 /// Methods of `douyin-video`.
 public enum VideoRPC {
     /// Video-owned counters for many users at once; users with no videos or likes get zeros.

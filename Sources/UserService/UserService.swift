@@ -1,15 +1,17 @@
 import DouyinCore
 import DouyinModels
 
-/// `douyin-user`: profiles and follows; user info.
+/// `douyin-user`: profiles and follows; user info, relation action and lists.
 public enum UserService {
     public static func run(config: DouyinConfig) async throws {
         let host = try await ServiceHost(config: config, schema: "users")
         let store = ProfileStore(db: host.postgres!)
+        let relationStore = RelationStore(db: host.postgres!)
         let directory = UserDirectory(store: store, videos: host.client(for: .video))
         UserRPCMethods(store: store, directory: directory).register(on: host.rpc)
         let router = host.makeRouter()
         UserRoutes(directory: directory).add(to: router)
+        RelationRoutes(relations: Relations(store: relationStore, profiles: store, directory: directory, chat: host.client(for: .chat))).add(to: router)
         try await host.run(router)
     }
 }

@@ -24,5 +24,12 @@ struct UserRPCMethods {
             }
             return .init(users: try await directory.users(request.ids, viewer: request.viewer))
         }
+        server.register(UserRPC.Existing.self) { request in
+            guard request.ids.count <= Self.maxBatch else {
+                throw DouyinError(.invalidParameter, "at most \(Self.maxBatch) ids per call")
+            }
+            let existing = try await store.existing(request.ids)
+            return .init(ids: request.ids.filter(existing.contains))
+        }
     }
 }

@@ -29,6 +29,12 @@ public struct ProfileStore: Sendable {
         try await db.query("DELETE FROM users.profiles WHERE id = \(id)")
     }
 
+    /// Which of `ids` exist.
+    public func existing(_ ids: [UserID]) async throws -> Set<UserID> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await db.query("SELECT id FROM users.profiles WHERE id = ANY(\(ids))").rows.map { try $0.column(0, as: Int64.self) })
+    }
+
     /// Profiles of `ids` that exist, and which of them `viewer` follows: one round trip.
     public func profiles(_ ids: [UserID], viewer: UserID?) async throws -> (profiles: [UserID: Profile], followed: Set<UserID>) {
         guard !ids.isEmpty else { return ([:], []) }

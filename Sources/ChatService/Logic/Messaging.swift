@@ -1,0 +1,32 @@
+import DouyinCore
+import DouyinModels
+
+/// Sending messages and reading a conversation (API.md 6.15, 6.16).
+public struct Messaging: Sendable {
+    let store: MessageStore
+    let users: RPCClient
+
+    public static let contentLength = 1...1000
+
+    public func send(from sender: UserID, to recipient: UserID, content: String) async throws -> Message {
+        guard Self.contentLength.contains(content.unicodeScalars.count) else {
+            throw DouyinError.invalid("content", "must be 1 to 1000 characters")
+        }
+        try await requirePeer(recipient, of: sender)
+        return try await store.send(from: sender, to: recipient, content: content)
+    }
+
+    /// Both directions, oldest first, strictly after `page.after` or `preMessageTime`.
+    public func conversation(of user: UserID, with peer: UserID, preMessageTime: Int64, page: Page) async throws -> MessageListResponse {
+        try await requirePeer(peer, of: user)
+        let rows = try await store.history(between: user, and: peer, after: page.after ?? preMessageTime, limit: page.limit + 1)
+        let (messages, next) = page.finish(rows) { $0.createTime }
+        return MessageListResponse(messageList: messages, nextCursor: next)
+    }
+
+    private func requirePeer(_ peer: UserID, of user: UserID) async throws {
+        guard peer != user else { throw DouyinError(.invalidParameter, "cannot chat with yourself") }
+        let existing = try await users.call(UserRPC.Existing.self, .init(ids: [peer])).ids
+        guard existing.contains(peer) else { throw DouyinError(.userNotFound) }
+    }
+}

@@ -1,0 +1,97 @@
+/// A user in the friend list: every User field, plus the latest message exchanged (API.md 4).
+public struct FriendUser: Codable, Sendable, Equatable {
+    public var user: User
+    public var message: String
+    /// 0: the latest message was received by the requester; 1: sent by the requester.
+    public var messageType: Int
+
+    public init(user: User, message: String = "", messageType: Int = 0) {
+        self.user = user
+        self.message = message
+        self.messageType = messageType
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case message
+        case messageType = "msgType"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        user = try User(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        message = try container.decode(String.self, forKey: .message)
+        messageType = try container.decode(Int.self, forKey: .messageType)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try user.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(message, forKey: .message)
+        try container.encode(messageType, forKey: .messageType)
+    }
+}
+
+/// A chat message (API.md 4).
+public struct Message: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var toUserID: UserID
+    public var fromUserID: UserID
+    public var content: String
+    /// Unix ms; strictly increasing within a conversation.
+    public var createTime: Int64
+
+    public init(id: Int64, toUserID: UserID, fromUserID: UserID, content: String, createTime: Int64) {
+        self.id = id
+        self.toUserID = toUserID
+        self.fromUserID = fromUserID
+        self.content = content
+        self.createTime = createTime
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, content
+        case toUserID = "to_user_id"
+        case fromUserID = "from_user_id"
+        case createTime = "create_time"
+    }
+}
+
+/// Follow, follower and friend lists.
+public struct UserListResponse<Item: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var statusCode: Int32 = 0
+    public var statusMessage: String = ""
+    public var userList: [Item]
+    public var nextCursor: String
+
+    public init(userList: [Item], nextCursor: String) {
+        self.userList = userList
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case statusCode = "status_code"
+        case statusMessage = "status_msg"
+        case userList = "user_list"
+        case nextCursor = "next_cursor"
+    }
+}
+
+/// `GET /douyin/message/chat/`.
+public struct MessageListResponse: Codable, Sendable, Equatable {
+    public var statusCode: Int32 = 0
+    public var statusMessage: String = ""
+    public var messageList: [Message]
+    public var nextCursor: String
+
+    public init(messageList: [Message], nextCursor: String) {
+        self.messageList = messageList
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case statusCode = "status_code"
+        case statusMessage = "status_msg"
+        case messageList = "message_list"
+        case nextCursor = "next_cursor"
+    }
+}

@@ -1,0 +1,58 @@
+import DouyinCore
+import DouyinModels
+
+/// Follow and unfollow, and the three relation lists (API.md 6.11 to 6.14).
+public struct Relations: Sendable {
+    let store: RelationStore
+    let profiles: ProfileStore
+    let directory: UserDirectory
+    let chat: RPCClient
+
+    public enum Action: Int64, Sendable {
+        case follow = 1
+        case unfollow = 2
+    }
+
+    public func act(_ action: Action, from requester: UserID, to target: UserID) async throws {
+        guard target != requester else { throw DouyinError(.invalidParameter, "cannot follow yourself") }
+        try await requireUser(target)
+        switch action {
+        case .follow: try await store.follow(requester, target)
+        case .unfollow: try await store.unfollow(requester, target)
+        }
+    }
+
+    public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+        try await requireUser(user)
+        return try await users(try await store.following(user, before: page.after, limit: page.limit + 1), viewer: viewer, page: page)
+    }
+
+    public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+        try await requireUser(user)
+        return try await users(try await store.followers(user, before: page.after, limit: page.limit + 1), viewer: viewer, page: page)
+    }
+
+    /// Friend lists carry private message previews: only the requester's own.
+    public func friends(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<FriendUser> {
+        guard user == viewer else { throw DouyinError(.forbidden, "a friend list can only be read by its owner") }
+        let (entries, next) = page.finish(try await store.friends(user, before: page.after, limit: page.limit + 1)) { $0.position }
+        let ids = entries.map(\.id)
+        async let latest = chat.call(ChatRPC.LatestMessages.self, .init(user: viewer, peers: ids))
+        let users = try await directory.users(ids, viewer: viewer)
+        let messages = try await latest.latest
+        let friends = users.map { user in
+            guard let message = messages[user.id] else { return FriendUser(user: user) }
+            return FriendUser(user: user, message: message.content, messageType: message.fromUserID == viewer ? 1 : 0)
+        }
+        return UserListResponse(userList: friends, nextCursor: next)
+    }
+
+    private func users(_ entries: [RelationStore.Entry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+        let (items, next) = page.finish(entries) { $0.position }
+        return UserListResponse(userList: try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
+    }
+
+    private func requireUser(_ id: UserID) async throws {
+        guard try await profiles.existing([id]).contains(id) else { throw DouyinError(.userNotFound) }
+    }
+}
