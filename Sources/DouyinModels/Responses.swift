@@ -1,9 +1,7 @@
-/// Response bodies of the public API. Each embeds the status envelope fields.
+/// Payloads of successful responses; `APIResponse` adds `status_code` and `status_msg` beside their fields.
 
 /// `POST /douyin/user/register/` and `POST /douyin/user/login/`.
 public struct AuthResponse: Codable, Sendable, Equatable {
-    public var statusCode: Int32 = 0
-    public var statusMessage: String = ""
     public var userID: UserID
     public var token: String
 
@@ -13,8 +11,6 @@ public struct AuthResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case statusCode = "status_code"
-        case statusMessage = "status_msg"
         case userID = "user_id"
         case token
     }
@@ -22,8 +18,6 @@ public struct AuthResponse: Codable, Sendable, Equatable {
 
 /// `GET /douyin/user/`.
 public struct UserResponse: Codable, Sendable, Equatable {
-    public var statusCode: Int32 = 0
-    public var statusMessage: String = ""
     public var user: User
 
     public init(user: User) {
@@ -31,8 +25,6 @@ public struct UserResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case statusCode = "status_code"
-        case statusMessage = "status_msg"
         case user
     }
 }

@@ -58,8 +58,6 @@ public struct Message: Codable, Sendable, Equatable {
 
 /// Follow, follower and friend lists.
 public struct UserListResponse<Item: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    public var statusCode: Int32 = 0
-    public var statusMessage: String = ""
     public var userList: [Item]
     public var nextCursor: String
 
@@ -69,8 +67,6 @@ public struct UserListResponse<Item: Codable & Sendable & Equatable>: Codable, S
     }
 
     enum CodingKeys: String, CodingKey {
-        case statusCode = "status_code"
-        case statusMessage = "status_msg"
         case userList = "user_list"
         case nextCursor = "next_cursor"
     }
@@ -78,8 +74,6 @@ public struct UserListResponse<Item: Codable & Sendable & Equatable>: Codable, S
 
 /// `GET /douyin/message/chat/`.
 public struct MessageListResponse: Codable, Sendable, Equatable {
-    public var statusCode: Int32 = 0
-    public var statusMessage: String = ""
     public var messageList: [Message]
     public var nextCursor: String
 
@@ -89,8 +83,6 @@ public struct MessageListResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case statusCode = "status_code"
-        case statusMessage = "status_msg"
         case messageList = "message_list"
         case nextCursor = "next_cursor"
     }

@@ -4,7 +4,8 @@ import Hummingbird
 import NIOCore
 import NIOFoundationCompat
 
-/// A JSON body with the content type API.md section 2 requires.
+/// A successful answer: `status_code` 0 and `status_msg` beside the payload's
+/// fields, with the content type API.md section 2 requires.
 public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
     public var body: Body
     public var status: HTTPResponse.Status
@@ -17,7 +18,17 @@ public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response.json(body, status: status, headers: headers)
+        Response.json(Success(payload: body), status: status, headers: headers)
+    }
+}
+
+/// The envelope fields, then the payload's own fields, in one JSON object.
+struct Success<Payload: Encodable>: Encodable {
+    let payload: Payload
+
+    func encode(to encoder: any Encoder) throws {
+        try StatusEnvelope().encode(to: encoder)
+        try payload.encode(to: encoder)
     }
 }
 

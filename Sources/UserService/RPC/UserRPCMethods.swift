@@ -6,9 +6,6 @@ struct UserRPCMethods {
     let store: ProfileStore
     let directory: UserDirectory
 
-    /// Batches larger than a page are refused: callers page their lists.
-    static let maxBatch = 500
-
     func register(on server: RPCServer) {
         server.register(UserRPC.CreateProfile.self) { request in
             try await store.create(id: request.id, name: request.name)
@@ -19,15 +16,11 @@ struct UserRPCMethods {
             return Empty()
         }
         server.register(UserRPC.Users.self) { request in
-            guard request.ids.count <= Self.maxBatch else {
-                throw DouyinError(.invalidParameter, "at most \(Self.maxBatch) ids per call")
-            }
+            try RPCBatch.check(request.ids.count)
             return .init(users: try await directory.users(request.ids, viewer: request.viewer))
         }
         server.register(UserRPC.Existing.self) { request in
-            guard request.ids.count <= Self.maxBatch else {
-                throw DouyinError(.invalidParameter, "at most \(Self.maxBatch) ids per call")
-            }
+            try RPCBatch.check(request.ids.count)
             let existing = try await store.existing(request.ids)
             return .init(ids: request.ids.filter(existing.contains))
         }

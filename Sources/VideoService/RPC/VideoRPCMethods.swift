@@ -5,13 +5,9 @@ import DouyinModels
 struct VideoRPCMethods {
     let stats: UserStatsStore
 
-    static let maxBatch = 500
-
     func register(on server: RPCServer) {
         server.register(VideoRPC.UserStats.self) { request in
-            guard request.ids.count <= Self.maxBatch else {
-                throw DouyinError(.invalidParameter, "at most \(Self.maxBatch) ids per call")
-            }
+            try RPCBatch.check(request.ids.count)
             return .init(stats: try await stats.stats(request.ids))
         }
     }
