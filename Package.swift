@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -85,6 +86,7 @@ let package = Package(
             dependencies: [
                 "DouyinModels", "DouyinRedis", "DouyinPostgres", "DouyinCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -103,12 +105,18 @@ let package = Package(
         .target(name: "AuthService", dependencies: ["DouyinCore", "DouyinCrypto"], swiftSettings: swiftSettings),
         .target(name: "UserService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
         .target(name: "VideoService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
-        .target(name: "ChatService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "ChatService",
+            dependencies: ["DouyinCore", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Gateway",
             dependencies: [
                 "DouyinCore", "DouyinCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,6 +154,7 @@ let package = Package(
             dependencies: [
                 "DouyinTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
         .target(
@@ -153,6 +162,7 @@ let package = Package(
             dependencies: [
                 "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "Tests/DouyinTestSupport"
         ),

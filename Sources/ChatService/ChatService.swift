@@ -1,14 +1,35 @@
 import DouyinCore
 import DouyinModels
+import Hummingbird
+import HummingbirdWebSocket
 
-/// `douyin-chat`: messages; sending and conversation history.
+/// `douyin-chat`: messages; sending, conversation history and live WebSocket chat.
 public enum ChatService {
     public static func run(config: DouyinConfig) async throws {
         let host = try await ServiceHost(config: config, schema: "chat")
         let store = MessageStore(db: host.postgres!)
+        let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
+        let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
+        let messaging = Messaging(store: store, users: host.client(for: .user), feed: feed)
         ChatRPCMethods(store: store).register(on: host.rpc)
+
         let router = host.makeRouter()
-        MessageRoutes(messaging: Messaging(store: store, users: host.client(for: .user))).add(to: router)
-        try await host.run(router)
+        MessageRoutes(messaging: messaging).add(to: router)
+
+        let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+        let socket = ChatSocket(messaging: messaging, sessions: sessions, maxMessageBytes: maxFrame)
+        let sockets = Router(context: ChatSocketContext.self)
+        ChatSocketRoute(socket: socket, identity: host.identityResolver).add(to: sockets)
+        try await host.run(
+            router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: sockets,
+                configuration: .init(
+                    maxFrameSize: maxFrame,
+                    autoPing: .enabled(timePeriod: .seconds(config.reader.int(forKey: "chat.ping_seconds", default: 30)))
+                )
+            ),
+            extraServices: [feed]
+        )
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DouyinCore
 import DouyinModels
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 import NIOPosix
 
@@ -28,20 +29,33 @@ public enum Gateway {
             )
         )
         let router = host.makeRouter(parsesParameters: false)
+        let authenticator = GatewayAuthenticator(keys: host.authKeys)
+        let balancers = Dictionary(
+            uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
+        )
         GatewayRoutes(
-            authenticator: GatewayAuthenticator(keys: host.authKeys),
+            authenticator: authenticator,
             proxy: UpstreamProxy(
                 client: client,
                 connections: connections,
-                balancers: Dictionary(
-                    uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
-                ),
+                balancers: balancers,
                 internalSecret: config.internalSecret,
                 requestTimeout: config.requestTimeout,
                 streamingTimeout: .seconds(600)
             )
         ).add(to: router)
-        try await host.run(router)
+
+        let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+        let sockets = Router(context: GatewaySocketContext.self)
+        SocketProxy(authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret, maxFrameBytes: maxFrame)
+            .add(to: sockets)
+        try await host.run(
+            router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: sockets,
+                configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30)))
+            )
+        )
         await connections.shutdown()
         try await client.shutdown()
     }

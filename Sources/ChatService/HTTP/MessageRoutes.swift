@@ -15,6 +15,11 @@ struct MessageRoutes {
             _ = try await messaging.send(from: sender, to: recipient, content: content)
             return .success
         }
+        // Reached only when the WebSocket upgrade was refused or not asked for.
+        router.get("/douyin/message/ws/") { _, context -> Response in
+            _ = try context.requireUser()
+            throw DouyinError(.invalidParameter, "a WebSocket upgrade is required here")
+        }
         router.get("/douyin/message/chat/") { _, context in
             let user = try context.requireUser()
             let peer = try context.params.id("to_user_id")

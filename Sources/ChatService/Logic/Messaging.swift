@@ -5,6 +5,7 @@ import DouyinModels
 public struct Messaging: Sendable {
     let store: MessageStore
     let users: RPCClient
+    let feed: DeliveryFeed
 
     public static let contentLength = 1...1000
 
@@ -13,7 +14,10 @@ public struct Messaging: Sendable {
             throw DouyinError.invalid("content", "must be 1 to 1000 characters")
         }
         try await requirePeer(recipient, of: sender)
-        return try await store.send(from: sender, to: recipient, content: content)
+        let message = try await store.send(from: sender, to: recipient, content: content)
+        // Stored first: live delivery is best effort on top of durable history.
+        await feed.publish(message)
+        return message
     }
 
     /// Both directions, oldest first, strictly after `page.after` or `preMessageTime`.

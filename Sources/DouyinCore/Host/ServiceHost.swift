@@ -3,6 +3,7 @@ import DouyinPostgres
 import DouyinRedis
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -93,12 +94,15 @@ public final class ServiceHost: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT; then deregisters, drains, closes pools, returns.
-    public func run<Context: RequestContext>(_ router: Router<Context>, extraServices: [any Service] = []) async throws
-    where Context.Source == ApplicationRequestContextSource {
+    /// - Parameter server: the HTTP channel setup; `.http1WebSocketUpgrade(...)` where a service speaks WebSocket.
+    public func run<Context: RequestContext>(
+        _ router: Router<Context>, server: HTTPServerBuilder = .http1(), extraServices: [any Service] = []
+    ) async throws where Context.Source == ApplicationRequestContextSource {
         let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
         ports.setRPC(rpcPort)
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil, backlog: 1024),
             onServerRunning: { [ports] channel in ports.setHTTP(channel.localAddress?.port ?? 0) },
             logger: logger

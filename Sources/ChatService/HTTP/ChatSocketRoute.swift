@@ -1,0 +1,37 @@
+import DouyinCore
+import DouyinModels
+import Hummingbird
+import HummingbirdWebSocket
+
+/// The request context of WebSocket upgrades.
+struct ChatSocketContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket = WebSocketHandlerReference<ChatSocketContext>()
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// `GET /douyin/message/ws/`: upgrades only for a valid requester. A refused
+/// upgrade falls through to the HTTP router, which answers with the JSON error.
+struct ChatSocketRoute {
+    let socket: ChatSocket
+    let identity: IdentityResolver
+
+    func add(to router: Router<ChatSocketContext>) {
+        router.ws("/douyin/message/ws/") { request, _ in
+            guard case .user = await requester(of: request) else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard case .user(let user) = await requester(of: context.request) else { return }
+            await socket.serve(user: user, inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
+
+    private func requester(of request: Request) async -> Identity {
+        let query = (try? FormURLEncoding.decode(Array((request.uri.query ?? "").utf8))) ?? []
+        let token = query.first { $0.0 == "token" && !$0.1.isEmpty }?.1
+        return await identity.resolve(headers: request.headers, tokenParameter: token)
+    }
+}

@@ -1,0 +1,91 @@
+import DouyinCore
+import DouyinModels
+import HTTPTypes
+import Hummingbird
+import HummingbirdWSClient
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// The request context of WebSocket upgrades at the gateway.
+struct GatewaySocketContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket = WebSocketHandlerReference<GatewaySocketContext>()
+    let remoteAddress: String?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// Live chat through the gateway: the client's socket is authenticated before
+/// the upgrade, then joined to a socket on a chat instance, frame for frame.
+///
+/// A refused upgrade falls through to the HTTP router, which answers the token
+/// failure with the JSON error envelope (API.md 8.2).
+struct SocketProxy: Sendable {
+    let authenticator: GatewayAuthenticator
+    let balancer: LoadBalancer
+    let internalSecret: String?
+    let maxFrameBytes: Int
+
+    static let endpoint = Endpoint.at(path: "/douyin/message/ws/")!
+
+    func add(to router: Router<GatewaySocketContext>) {
+        router.ws(RouterPath(stringLiteral: Self.endpoint.path)) { request, _ in
+            guard case .user = try? await authenticator.authenticate(request, endpoint: Self.endpoint) else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard case .user(let user) = try? await authenticator.authenticate(context.request, endpoint: Self.endpoint) else { return }
+            await join(inbound, outbound, user: user, request: context.request, remoteAddress: context.requestContext.remoteAddress, logger: context.logger)
+        }
+    }
+
+    private func join(
+        _ clientInbound: WebSocketInboundStream, _ clientOutbound: WebSocketOutboundWriter,
+        user: UserID, request: Request, remoteAddress: String?, logger: Logger
+    ) async {
+        guard let instance = await balancer.pick() else {
+            try? await clientOutbound.close(.unexpectedServerError, reason: "chat service unavailable")
+            return
+        }
+        var configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameBytes)
+        if let secret = internalSecret {
+            configuration.additionalHeaders[HTTPField.Name(InternalHeader.userID)!] = String(user)
+            configuration.additionalHeaders[HTTPField.Name(InternalHeader.secret)!] = secret
+        }
+        if let authorization = request.headers[.authorization] { configuration.additionalHeaders[.authorization] = authorization }
+        configuration.additionalHeaders[HTTPField.Name(InternalHeader.clientAddress)!] = remoteAddress ?? "unknown"
+        do {
+            try await WebSocketClient.connect(
+                url: "ws://\(instance.host):\(instance.httpPort)\(request.uri.string)", configuration: configuration, logger: logger
+            ) { upstreamInbound, upstreamOutbound, _ in
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await Self.pump(clientInbound, into: upstreamOutbound, maxBytes: maxFrameBytes) }
+                    group.addTask { await Self.pump(upstreamInbound, into: clientOutbound, maxBytes: maxFrameBytes) }
+                    await group.next()
+                    group.cancelAll()
+                }
+                try? await upstreamOutbound.close(.normalClosure, reason: nil)
+            }
+            balancer.succeeded(instance.id)
+        } catch {
+            balancer.eject(instance.id)
+            logger.warning("chat socket upstream failed", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
+            try? await clientOutbound.close(.unexpectedServerError, reason: "chat service unavailable")
+        }
+    }
+
+    /// Copies whole messages from one socket to the other until either side ends.
+    private static func pump(_ inbound: WebSocketInboundStream, into outbound: WebSocketOutboundWriter, maxBytes: Int) async {
+        do {
+            for try await message in inbound.messages(maxSize: maxBytes) {
+                switch message {
+                case .text(let text): try await outbound.write(.text(text))
+                case .binary(let bytes): try await outbound.write(.binary(bytes))
+                }
+            }
+        } catch {}
+    }
+}
