@@ -50,6 +50,26 @@ USER_URL="$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
 row "GET /douyin/user/ (gateway + user + video RPC)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$USER_URL")"
 row "POST /douyin/user/register/ (scrypt)" 8 "$(measure 8 register.lua "$URL")"
 
+# Social rows: a user with 1,000 followers (rows made directly in PostgreSQL:
+# registering 1,000 accounts through scrypt would take minutes) and a chat of 200 messages.
+PSQL=(psql -h 127.0.0.1 -p "${DOUYIN_PG_PORT:-55432}" -U douyin -d douyin -qAt -v ON_ERROR_STOP=1)
+"${PSQL[@]}" <<SQL
+INSERT INTO users.profiles (id, name)
+SELECT 900000000 + g, 'follower' || g FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING;
+INSERT INTO users.follows (follower_id, followee_id)
+SELECT 900000000 + g, $USER_ID FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING;
+UPDATE users.profiles SET follower_count = (SELECT count(*) FROM users.follows WHERE followee_id = $USER_ID) WHERE id = $USER_ID;
+SQL
+PEER="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}p&password=benchpass1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])')"
+for i in $(seq 200); do
+    curl -fsS -o /dev/null -X POST "$URL/douyin/message/action/?to_user_id=$PEER&action_type=1&content=m$i&token=$TOKEN"
+done
+row "GET /douyin/relation/follower/list/ (1,000 followers, first page of 100)" "$CONNECTIONS" \
+    "$(measure "$CONNECTIONS" report.lua "$URL/douyin/relation/follower/list/?user_id=$USER_ID&token=$TOKEN")"
+LAST="$(curl -fsS "$URL/douyin/message/chat/?to_user_id=$PEER&token=$TOKEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message_list"][-1]["create_time"])')"
+row "GET /douyin/message/chat/ polling (nothing new)" "$CONNECTIONS" \
+    "$(measure "$CONNECTIONS" report.lua "$URL/douyin/message/chat/?to_user_id=$PEER&pre_msg_time=$LAST&token=$TOKEN")"
+
 # Logins and user info at the same time: user info keeps its throughput if the KDF stays off the event loops.
 measure 8 post.lua "$URL/douyin/user/login/?username=$NAME&password=benchpass1" >"$ROOT/.local/bench-login.txt" &
 LOGIN_PID=$!

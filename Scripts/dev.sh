@@ -2,7 +2,8 @@
 # Runs the whole stack locally: PostgreSQL and Redis under .local/, then the
 # five services. Prints the gateway URL when it answers.
 #
-#   Scripts/dev.sh           install what is missing, build, start (harmless if already up)
+#   Scripts/dev.sh           install what is missing, build, start (harmless if already up;
+#                            services whose executable was rebuilt are restarted)
 #   Scripts/dev.sh stop      stop everything it started
 #   Scripts/dev.sh restart   stop the services, rebuild, start them again
 #   Scripts/dev.sh status    what is running
@@ -43,6 +44,12 @@ start_services() {
     local bin
     bin="$(swift build -c "$BUILD" --show-bin-path)"
     for svc in "${SERVICES[@]}"; do
+        # A running service whose executable was rebuilt since it started is restarted.
+        if running "$svc" && [ "$bin/douyin-$svc" -nt "$RUN/$svc.pid" ]; then
+            log "restarting douyin-$svc (rebuilt)"
+            kill -TERM "$(cat "$RUN/$svc.pid")" 2>/dev/null || true
+            for _ in $(seq 100); do running "$svc" || break; sleep 0.1; done
+        fi
         running "$svc" && continue
         local port=0
         [ "$svc" = gateway ] && port="$GATEWAY_PORT"

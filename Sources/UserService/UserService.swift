@@ -11,7 +11,13 @@ public enum UserService {
         UserRPCMethods(store: store, directory: directory).register(on: host.rpc)
         let router = host.makeRouter()
         UserRoutes(directory: directory).add(to: router)
-        RelationRoutes(relations: Relations(store: relationStore, profiles: store, directory: directory, chat: host.client(for: .chat))).add(to: router)
+        let relations = Relations(
+            store: relationStore,
+            users: KnownUsers { ids in Array(try await store.existing(ids)) },
+            directory: directory,
+            chat: host.client(for: .chat)
+        )
+        RelationRoutes(relations: relations).add(to: router)
         try await host.run(router)
     }
 }

@@ -4,7 +4,7 @@ import DouyinModels
 /// Sending messages and reading a conversation (API.md 6.15, 6.16).
 public struct Messaging: Sendable {
     let store: MessageStore
-    let users: RPCClient
+    let users: KnownUsers
     let feed: DeliveryFeed
 
     public static let contentLength = 1...1000
@@ -30,7 +30,6 @@ public struct Messaging: Sendable {
 
     private func requirePeer(_ peer: UserID, of user: UserID) async throws {
         guard peer != user else { throw DouyinError(.invalidParameter, "cannot chat with yourself") }
-        let existing = try await users.call(UserRPC.Existing.self, .init(ids: [peer])).ids
-        guard existing.contains(peer) else { throw DouyinError(.userNotFound) }
+        guard try await users.exists(peer) else { throw DouyinError(.userNotFound) }
     }
 }

@@ -4,7 +4,7 @@ import DouyinModels
 /// Follow and unfollow, and the three relation lists (API.md 6.11 to 6.14).
 public struct Relations: Sendable {
     let store: RelationStore
-    let profiles: ProfileStore
+    let users: KnownUsers
     let directory: UserDirectory
     let chat: RPCClient
 
@@ -53,6 +53,6 @@ public struct Relations: Sendable {
     }
 
     private func requireUser(_ id: UserID) async throws {
-        guard try await profiles.existing([id]).contains(id) else { throw DouyinError(.userNotFound) }
+        guard try await users.exists(id) else { throw DouyinError(.userNotFound) }
     }
 }
