@@ -39,6 +39,10 @@ let package = Package(
         systemLibrary("CLibPQ", pkgConfig: "libpq", apt: ["libpq-dev"]),
         systemLibrary("CHiredis", pkgConfig: "hiredis", apt: ["libhiredis-dev"]),
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"]),
+        systemLibrary(
+            "CFFmpeg", pkgConfig: "libavformat",
+            apt: ["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]
+        ),
 
         // A bounded pool of blocking connections whose work runs off the event loops.
         .target(
@@ -76,6 +80,8 @@ let package = Package(
             dependencies: ["COpenSSL"],
             swiftSettings: swiftSettings
         ),
+
+        .target(name: "DouyinMedia", dependencies: ["CFFmpeg"], swiftSettings: swiftSettings),
 
         // Wire types and the system-wide error table.
         .target(name: "DouyinModels", swiftSettings: swiftSettings),
@@ -138,6 +144,7 @@ let package = Package(
         .testTarget(name: "DouyinPostgresTests", dependencies: ["DouyinPostgres", "DouyinTestSupport"]),
         .testTarget(name: "DouyinRedisTests", dependencies: ["DouyinRedis", "DouyinTestSupport"]),
         .testTarget(name: "DouyinCryptoTests", dependencies: ["DouyinCrypto"]),
+        .testTarget(name: "DouyinMediaTests", dependencies: ["DouyinMedia"]),
         .testTarget(name: "DouyinPoolTests", dependencies: ["DouyinPool"]),
         .testTarget(
             name: "DouyinCoreTests",
