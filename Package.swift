@@ -110,7 +110,15 @@ let package = Package(
         // One library per service, so its logic is testable without a process.
         .target(name: "AuthService", dependencies: ["DouyinCore", "DouyinCrypto"], swiftSettings: swiftSettings),
         .target(name: "UserService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
-        .target(name: "VideoService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "VideoService",
+            dependencies: [
+                "DouyinCore", "DouyinMedia",
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ChatService",
             dependencies: ["DouyinCore", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],

@@ -1,11 +1,27 @@
 import DouyinCore
 import DouyinModels
+import Foundation
 
 /// `douyin-video`: videos, media, favorites, comments and the per-user video counters.
 public enum VideoService {
     public static func run(config: DouyinConfig) async throws {
         let host = try await ServiceHost(config: config, schema: "video")
-        VideoRPCMethods(stats: UserStatsStore(db: host.postgres!)).register(on: host.rpc)
-        try await host.run(host.makeRouter())
+        let db = host.postgres!
+        let store = VideoStore(db: db)
+        let storage = try LocalStorage(root: config.reader.string(forKey: "storage.local_dir", default: ".local/media"))
+        let users = host.client(for: .user)
+        VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
+
+        let router = host.makeRouter()
+        VideoRoutes(
+            store: store,
+            assembler: VideoAssembler(store: store, users: users),
+            publishing: Publishing(store: store, storage: storage, logger: host.logger),
+            receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
+            users: KnownUsers(users: users),
+            publicBaseURL: config.publicBaseURL
+        ).add(to: router)
+        MediaRoutes(storage: storage).add(to: router)
+        try await host.run(router)
     }
 }

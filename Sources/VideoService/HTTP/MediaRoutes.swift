@@ -1,0 +1,53 @@
+import DouyinCore
+import DouyinModels
+import HTTPTypes
+import Hummingbird
+
+/// `GET /media/<key>`: stored videos and covers, streamed, with single byte ranges (API.md 7).
+struct MediaRoutes {
+    let storage: any MediaStorage
+
+    func add(to router: Router<DouyinRequestContext>) {
+        router.get("/media/**") { request, context -> Response in
+            let key = context.parameters.getCatchAll().joined(separator: "/")
+            guard StorageKey.isValid(key), let size = try await storage.size(of: key) else {
+                throw DouyinError(.videoNotFound, "no such media file")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = Self.contentType(of: key)
+            headers[.acceptRanges] = "bytes"
+            switch ByteRange.parse(request.headers[.range], size: size) {
+            case .unsatisfiable:
+                var response = Response.error(DouyinError(.invalidParameter, "range not satisfiable"))
+                response.status = .rangeNotSatisfiable
+                response.headers[.contentRange] = "bytes */\(size)"
+                response.headers[.acceptRanges] = "bytes"
+                return response
+            case .whole:
+                headers[.contentLength] = String(size)
+                guard size > 0 else { return Response(status: .ok, headers: headers) }
+                return Response(status: .ok, headers: headers, body: try await storage.read(key, range: 0...(size - 1), context: context))
+            case .part(let range):
+                headers[.contentLength] = String(range.count)
+                headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+                return Response(status: .partialContent, headers: headers, body: try await storage.read(key, range: range, context: context))
+            }
+        }
+    }
+
+    static func contentType(of key: String) -> String {
+        let ext = key.split(separator: ".").last.map(String.init) ?? ""
+        switch ext {
+        case "jpg": return "image/jpeg"
+        case "mp4": return "video/mp4"
+        case "webm": return "video/webm"
+        case "avi": return "video/x-msvideo"
+        case "gif": return "video/gif"
+        case "flv": return "video/x-flv"
+        case "ts": return "video/mp2t"
+        case "mpg": return "video/mpeg"
+        case "ogv": return "video/ogg"
+        default: return "video/octet-stream"
+        }
+    }
+}

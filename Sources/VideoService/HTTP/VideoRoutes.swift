@@ -1,0 +1,69 @@
+import DouyinCore
+import DouyinModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/douyin/feed/`, `/douyin/publish/action/` and `/douyin/publish/list/`.
+struct VideoRoutes {
+    let store: VideoStore
+    let assembler: VideoAssembler
+    let publishing: Publishing
+    let receiver: UploadReceiver
+    let users: KnownUsers
+    let publicBaseURL: String?
+    static let feedPageSize = 30
+
+    func add(to router: Router<DouyinRequestContext>) {
+        router.get("/douyin/feed/") { request, context in
+            let viewer = try context.optionalUser()
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let bound = Self.feedBound(try context.params.optionalInt64("latest_time"), now: now)
+            let rows = try await store.feed(before: bound, limit: Self.feedPageSize)
+            let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase(request))
+            return APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
+        }
+        router.get("/douyin/publish/list/") { request, context in
+            let viewer = try context.requireUser()
+            let author = try context.params.id("user_id")
+            let page = try Page(context.params)
+            guard try await users.exists(author) else { throw DouyinError(.userNotFound) }
+            let rows = try await store.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
+            let (items, next) = page.finish(rows) { $0.publishedAt }
+            let videos = try await assembler.videos(items, viewer: viewer, mediaBase: mediaBase(request))
+            return APIResponse(VideoListResponse(videoList: videos, nextCursor: next))
+        }
+        router.post("/douyin/publish/action/") { request, context -> Response in
+            let author = try context.requireUser()
+            guard let boundary = request.headers[.contentType].flatMap(MultipartForm.boundary(fromContentType:)) else {
+                throw DouyinError(.invalidParameter, "the upload must be multipart/form-data")
+            }
+            let upload = try await receiver.receive(request.body, boundary: boundary)
+            guard let file = upload.file else { throw DouyinError.missing("data") }
+            do {
+                // Query string over body, as everywhere (API.md 1.1).
+                let params = RequestParameters(sources: [try FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)), upload.fields])
+                let title = try params.string("title", codePoints: Publishing.titleLength)
+                guard upload.fileBytes > 0 else { throw DouyinError.invalid("data", "the file is empty") }
+                try await publishing.publish(file: file, title: title, author: author)
+            } catch {
+                try? FileManager.default.removeItem(atPath: file)
+                throw error
+            }
+            return .success
+        }
+    }
+
+    /// `latest_time`: absent or 0 = now; below 10^12 it is seconds (API.md 6.1).
+    static func feedBound(_ latest: Int64?, now: Int64) -> Int64 {
+        guard let latest, latest != 0 else { return now }
+        return latest < 1_000_000_000_000 ? latest * 1000 : latest
+    }
+
+    /// `DOUYIN_PUBLIC_BASE_URL`, else the Host the client used (API.md 7).
+    func mediaBase(_ request: Request) -> String {
+        if let publicBaseURL { return publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL }
+        let host = request.headers[HTTPField.Name("x-forwarded-host")!] ?? request.head.authority ?? "127.0.0.1:8080"
+        return "http://\(host)"
+    }
+}

@@ -1,0 +1,27 @@
+import DouyinCore
+import DouyinModels
+
+/// Turns video rows into Video objects for a viewer, with a constant number of
+/// round trips per page: one batch RPC for the authors, one query for likes.
+struct VideoAssembler: Sendable {
+    let store: VideoStore
+    let users: RPCClient
+
+    func videos(_ rows: [VideoStore.Row], viewer: UserID?, mediaBase: String) async throws -> [Video] {
+        guard !rows.isEmpty else { return [] }
+        let authorIDs = Array(Set(rows.map(\.authorID)))
+        async let authorReply = users.call(UserRPC.Users.self, .init(ids: authorIDs, viewer: viewer))
+        var liked: Set<Int64> = []
+        if let viewer { liked = try await store.favorites(of: viewer, among: rows.map(\.id)) }
+        let authors = Dictionary(uniqueKeysWithValues: try await authorReply.users.map { ($0.id, $0) })
+        return rows.compactMap { row -> Video? in
+            guard let author = authors[row.authorID] else { return nil }
+            return Video(
+                id: row.id, author: author,
+                playURL: "\(mediaBase)/media/\(row.playKey)", coverURL: "\(mediaBase)/media/\(row.coverKey)",
+                favoriteCount: row.favoriteCount, commentCount: row.commentCount,
+                isFavorite: liked.contains(row.id), title: row.title
+            )
+        }
+    }
+}
