@@ -19,6 +19,7 @@ public enum VideoService {
             publishing: Publishing(store: store, storage: storage, logger: host.logger),
             receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
             users: KnownUsers(users: users),
+            identity: host.identityResolver,
             publicBaseURL: config.publicBaseURL
         ).add(to: router)
         MediaRoutes(storage: storage).add(to: router)

@@ -61,6 +61,26 @@ public struct APIClient: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }
 
+    /// `POST /douyin/publish/action/` with a multipart body: the file part `data` and text fields.
+    public func upload(_ file: [UInt8]?, fields: [(String, String)], query: [(String, String)] = []) async throws -> Reply {
+        let boundary = "douyin-test-\(UInt64.random(in: .min ... .max))"
+        var body = ByteBuffer()
+        for (name, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        if let file {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"clip.mp4\"\r\n")
+            body.writeString("Content-Type: video/mp4\r\n\r\n")
+            body.writeBytes(file)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        return try await send(
+            .POST, "/douyin/publish/action/", query: query,
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body
+        )
+    }
+
     public static func encode(_ pairs: [(String, String)]) -> String {
         pairs.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
     }

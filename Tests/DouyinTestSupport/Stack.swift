@@ -49,6 +49,7 @@ public final class Stack: @unchecked Sendable {
             "DOUYIN_INTERNAL_SECRET": UUID().uuidString,
             "DOUYIN_REGISTRY_TTL_MS": "3000",
             "DOUYIN_KDF_THREADS": "2",
+            "DOUYIN_STORAGE_LOCAL_DIR": logs.appendingPathComponent("media").path,
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
         let stack = Stack(
@@ -85,6 +86,9 @@ public final class Stack: @unchecked Sendable {
     }
 
     public var api: APIClient { APIClient(baseURL: gatewayURL) }
+
+    /// Where the video service keeps media files.
+    public var mediaDirectory: URL { logDirectory.appendingPathComponent("media") }
 
     /// Starts one more process of `service`; its name is `service` or `name`.
     public func start(_ service: ServiceName, name: String? = nil) throws {

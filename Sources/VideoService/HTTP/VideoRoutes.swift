@@ -11,6 +11,7 @@ struct VideoRoutes {
     let publishing: Publishing
     let receiver: UploadReceiver
     let users: KnownUsers
+    let identity: IdentityResolver
     let publicBaseURL: String?
     static let feedPageSize = 30
 
@@ -34,20 +35,26 @@ struct VideoRoutes {
             return APIResponse(VideoListResponse(videoList: videos, nextCursor: next))
         }
         router.post("/douyin/publish/action/") { request, context -> Response in
-            let author = try context.requireUser()
+            // A token in the query or header is known now; one in the body only after reading it.
+            if case .rejected(let error) = context.identity { throw error }
             guard let boundary = request.headers[.contentType].flatMap(MultipartForm.boundary(fromContentType:)) else {
                 throw DouyinError(.invalidParameter, "the upload must be multipart/form-data")
             }
             let upload = try await receiver.receive(request.body, boundary: boundary)
-            guard let file = upload.file else { throw DouyinError.missing("data") }
             do {
                 // Query string over body, as everywhere (API.md 1.1).
                 let params = RequestParameters(sources: [try FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)), upload.fields])
+                var context = context
+                if context.identity == .anonymous {
+                    context.identity = await identity.resolve(headers: request.headers, tokenParameter: params["token"])
+                }
+                let author = try context.requireUser()
                 let title = try params.string("title", codePoints: Publishing.titleLength)
+                guard let file = upload.file else { throw DouyinError.missing("data") }
                 guard upload.fileBytes > 0 else { throw DouyinError.invalid("data", "the file is empty") }
                 try await publishing.publish(file: file, title: title, author: author)
             } catch {
-                try? FileManager.default.removeItem(atPath: file)
+                if let file = upload.file { try? FileManager.default.removeItem(atPath: file) }
                 throw error
             }
             return .success
