@@ -154,3 +154,46 @@ public struct VideoListResponse: Codable, Sendable, Equatable {
         case nextCursor = "next_cursor"
     }
 }
+
+/// A comment (API.md 4).
+public struct Comment: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var user: User
+    public var content: String
+    /// `MM-DD` in UTC+08:00.
+    public var createDate: String
+
+    public init(id: Int64, user: User, content: String, createDate: String) {
+        self.id = id
+        self.user = user
+        self.content = content
+        self.createDate = createDate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, user, content
+        case createDate = "create_date"
+    }
+}
+
+/// `POST /douyin/comment/action/`.
+public struct CommentResponse: Codable, Sendable, Equatable {
+    public var comment: Comment
+    public init(comment: Comment) { self.comment = comment }
+}
+
+/// `GET /douyin/comment/list/`.
+public struct CommentListResponse: Codable, Sendable, Equatable {
+    public var commentList: [Comment]
+    public var nextCursor: String
+
+    public init(commentList: [Comment], nextCursor: String) {
+        self.commentList = commentList
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case commentList = "comment_list"
+        case nextCursor = "next_cursor"
+    }
+}

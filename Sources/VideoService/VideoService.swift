@@ -12,15 +12,26 @@ public enum VideoService {
         let users = host.client(for: .user)
         VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
+        let assembler = VideoAssembler(store: store, users: users)
+        let knownUsers = KnownUsers(users: users)
+        let media = MediaBase(publicBaseURL: config.publicBaseURL)
+
         let router = host.makeRouter()
         VideoRoutes(
             store: store,
-            assembler: VideoAssembler(store: store, users: users),
+            assembler: assembler,
             publishing: Publishing(store: store, storage: storage, logger: host.logger),
             receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
-            users: KnownUsers(users: users),
+            users: knownUsers,
             identity: host.identityResolver,
-            publicBaseURL: config.publicBaseURL
+            media: media
+        ).add(to: router)
+        InteractionRoutes(
+            interactions: Interactions(
+                videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
+                assembler: assembler, users: users, knownUsers: knownUsers
+            ),
+            media: media
         ).add(to: router)
         MediaRoutes(storage: storage).add(to: router)
         try await host.run(router)

@@ -17,8 +17,9 @@ extension APIClient {
         return TestAccount(id: id, token: token)
     }
 
+    /// A setup step of a test failed; `reply` is what the server said.
     public struct RegistrationFailed: Error, CustomStringConvertible {
         public var reply: String
-        public var description: String { "registration failed: \(reply)" }
+        public var description: String { "setup request failed: \(reply)" }
     }
 }

@@ -7,16 +7,7 @@ import Testing
 struct VideoTests {
     static let uploadLimit = 200_000
 
-    /// A small real MP4, made once with the `ffmpeg` command.
-    static let clip: [UInt8] = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("clip-\(UUID().uuidString).mp4").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1", "-pix_fmt", "yuv420p", path]
-        try? process.run()
-        process.waitUntilExit()
-        return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
-    }()
+    static var clip: [UInt8] { TestMedia.clip }
 
     func stack(_ body: (Stack) async throws -> Void) async throws {
         try await Stack.with(environment: ["DOUYIN_MAX_UPLOAD_BYTES": String(Self.uploadLimit)], body)

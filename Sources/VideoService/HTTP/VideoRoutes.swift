@@ -12,7 +12,7 @@ struct VideoRoutes {
     let receiver: UploadReceiver
     let users: KnownUsers
     let identity: IdentityResolver
-    let publicBaseURL: String?
+    let media: MediaBase
     static let feedPageSize = 30
 
     func add(to router: Router<DouyinRequestContext>) {
@@ -21,7 +21,7 @@ struct VideoRoutes {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let bound = Self.feedBound(try context.params.optionalInt64("latest_time"), now: now)
             let rows = try await store.feed(before: bound, limit: Self.feedPageSize)
-            let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase(request))
+            let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
         }
         router.get("/douyin/publish/list/") { request, context in
@@ -31,7 +31,7 @@ struct VideoRoutes {
             guard try await users.exists(author) else { throw DouyinError(.userNotFound) }
             let rows = try await store.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
             let (items, next) = page.finish(rows) { $0.publishedAt }
-            let videos = try await assembler.videos(items, viewer: viewer, mediaBase: mediaBase(request))
+            let videos = try await assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(VideoListResponse(videoList: videos, nextCursor: next))
         }
         router.post("/douyin/publish/action/") { request, context -> Response in
@@ -67,10 +67,4 @@ struct VideoRoutes {
         return latest < 1_000_000_000_000 ? latest * 1000 : latest
     }
 
-    /// `DOUYIN_PUBLIC_BASE_URL`, else the Host the client used (API.md 7).
-    func mediaBase(_ request: Request) -> String {
-        if let publicBaseURL { return publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL }
-        let host = request.headers[HTTPField.Name("x-forwarded-host")!] ?? request.head.authority ?? "127.0.0.1:8080"
-        return "http://\(host)"
-    }
 }

@@ -91,15 +91,24 @@ public struct VideoStore: Sendable {
         try await db.query("SELECT content_type FROM video.videos WHERE play_key = \(key)").first?.column(0, as: String.self)
     }
 
+    /// The author of `video`, or nil when there is no such video.
+    public func author(of video: Int64) async throws -> UserID? {
+        try await db.query("SELECT author_id FROM video.videos WHERE id = \(video)").first?.column(0, as: Int64.self)
+    }
+
     private func rows(_ query: PostgresQuery) async throws -> [Row] {
-        try await db.query(query).rows.map { row in
-            let (id, author, title, play, cover, favorites, comments, published) = try row.decode(
-                Int64.self, Int64.self, String.self, String.self, String.self, Int64.self, Int64.self, Int64.self
-            )
-            return Row(
-                id: id, authorID: author, title: title, playKey: play, coverKey: cover,
-                favoriteCount: favorites, commentCount: comments, publishedAt: published
-            )
-        }
+        try await db.query(query).rows.map(Self.row)
+    }
+
+    /// A Row from the first eight columns: id, author_id, title, play_key, cover_key,
+    /// favorite_count, comment_count, published_at.
+    static func row(_ row: PostgresRow) throws -> Row {
+        let (id, author, title, play, cover, favorites, comments, published) = try row.decode(
+            Int64.self, Int64.self, String.self, String.self, String.self, Int64.self, Int64.self, Int64.self
+        )
+        return Row(
+            id: id, authorID: author, title: title, playKey: play, coverKey: cover,
+            favoriteCount: favorites, commentCount: comments, publishedAt: published
+        )
     }
 }
