@@ -17,9 +17,9 @@ struct RegistryTests {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let registry = ServiceRegistry(redis: redis)
         let record = instance()
-        try await registry.register(record, ttl: .milliseconds(1000))
+        try await registry.register(record, ttl: .seconds(3))
         #expect(try await registry.instances(of: .chat).contains(record))
-        try await Task.sleep(for: .milliseconds(1300))
+        try await Task.sleep(for: .milliseconds(3300))
         #expect(try await !registry.instances(of: .chat).contains(record))
         await redis.shutdown()
     }

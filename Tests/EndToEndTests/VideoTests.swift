@@ -2,123 +2,124 @@ import DouyinTestSupport
 import Foundation
 import Testing
 
-/// Publishing, the feed, publish lists and media through the gateway (API.md 6.1, 6.5, 6.6, 7).
-@Suite(.serialized, .enabled(if: TestServers.enabled, TestServers.skipReason))
-struct VideoTests {
-    static let uploadLimit = 200_000
+extension EndToEnd {
+    /// Publishing, the feed, publish lists and media through the gateway (API.md 6.1, 6.5, 6.6, 7).
+    @Suite struct VideoTests {
+        static let uploadLimit = 200_000
 
-    static var clip: [UInt8] { TestMedia.clip }
+        static var clip: [UInt8] { TestMedia.clip }
 
-    func stack(_ body: (Stack) async throws -> Void) async throws {
-        try await Stack.with(environment: ["DOUYIN_MAX_UPLOAD_BYTES": String(Self.uploadLimit)], body)
-    }
-
-    func videos(_ reply: APIClient.Reply) -> [[String: any Sendable]] {
-        reply.json["video_list"] as? [[String: any Sendable]] ?? []
-    }
-
-    func mediaFiles(_ stack: Stack) -> [String] {
-        ["v", "c", "tmp"].flatMap { folder in
-            (try? FileManager.default.contentsOfDirectory(atPath: stack.mediaDirectory.appendingPathComponent(folder).path)) ?? []
+        func stack(_ body: (Stack) async throws -> Void) async throws {
+            try await Stack.with(environment: ["DOUYIN_MAX_UPLOAD_BYTES": String(Self.uploadLimit)], body)
         }
-    }
 
-    @Test func publishedVideoLeadsFeedAndPublishListAndIsServed() async throws {
-        #expect(!Self.clip.isEmpty)
-        try await stack { stack in
-            let api = stack.api
-            let author = try await api.register("director")
-            let viewer = try await api.register("viewer")
-            let published = try await api.upload(Self.clip, fields: [("title", "first clip ✓"), ("token", author.token)])
-            #expect(published.isSuccess, "\(published.text)")
-
-            let feed = try await api.get("/douyin/feed/")
-            let video = try #require(videos(feed).first)
-            #expect(video["title"] as? String == "first clip ✓")
-            #expect((video["author"] as? [String: any Sendable])?["id"] as? Int == author.id)
-            #expect((video["author"] as? [String: any Sendable])?["work_count"] as? Int == 1)
-            #expect(video["is_favorite"] as? Bool == false)
-            #expect(feed.json["next_time"] is Int)
-
-            let list = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", viewer.token)])
-            #expect(videos(list).first?["id"] as? Int == video["id"] as? Int)
-            #expect(list.json["next_cursor"] as? String == "")
-            let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", viewer.token)])
-            #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 1)
-
-            // The file comes back unchanged, with ranges; the cover is a JPEG.
-            let playURL = try #require(video["play_url"] as? String)
-            let play = try await APIClient(baseURL: playURL).get("")
-            #expect(play.status == 200 && play.body == Self.clip)
-            #expect(play.headers.first(name: "content-type") == "video/mp4")
-            #expect(play.headers.first(name: "accept-ranges") == "bytes")
-            let part = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=10-19")])
-            #expect(part.status == 206 && part.body == Array(Self.clip[10...19]))
-            #expect(part.headers.first(name: "content-range") == "bytes 10-19/\(Self.clip.count)")
-            let tail = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=-5")])
-            #expect(tail.status == 206 && tail.body == Array(Self.clip.suffix(5)))
-            let beyond = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=\(Self.clip.count)-")])
-            #expect(beyond.status == 416 && beyond.headers.first(name: "content-range") == "bytes */\(Self.clip.count)")
-            let cover = try await APIClient(baseURL: try #require(video["cover_url"] as? String)).get("")
-            #expect(cover.status == 200 && cover.body.starts(with: [0xFF, 0xD8]))
-            #expect(cover.headers.first(name: "content-type") == "image/jpeg")
+        func videos(_ reply: APIClient.Reply) -> [[String: any Sendable]] {
+            reply.json["video_list"] as? [[String: any Sendable]] ?? []
         }
-    }
 
-    @Test func feedPagesOverEveryVideoOnceNewestFirst() async throws {
-        try await stack { stack in
-            let api = stack.api
-            let author = try await api.register("prolific")
-            var titles: [String] = []
-            for index in 0..<35 {
-                let title = "clip \(index)"
-                #expect(try await api.upload(Self.clip, fields: [("title", title)], query: [("token", author.token)]).isSuccess)
-                titles.append(title)
+        func mediaFiles(_ stack: Stack) -> [String] {
+            ["v", "c", "tmp"].flatMap { folder in
+                (try? FileManager.default.contentsOfDirectory(atPath: stack.mediaDirectory.appendingPathComponent(folder).path)) ?? []
             }
-            let first = try await api.get("/douyin/feed/", [("token", author.token)])
-            #expect(videos(first).count == 30)
-            let next = try #require(first.json["next_time"] as? Int)
-            let second = try await api.get("/douyin/feed/", [("latest_time", String(next))])
-            #expect(videos(second).count == 5)
-            let seen = (videos(first) + videos(second)).compactMap { $0["title"] as? String }
-            #expect(seen == titles.reversed())
-            let empty = try await api.get("/douyin/feed/", [("latest_time", "1")])
-            #expect(videos(empty).isEmpty && empty.json["next_time"] as? Int == 1000)
-            // Publish list pages with limit/cursor.
-            var listed: [String] = []
-            var cursor = ""
-            repeat {
-                let page = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", author.token), ("limit", "10")] + (cursor.isEmpty ? [] : [("cursor", cursor)]))
-                listed += videos(page).compactMap { $0["title"] as? String }
-                cursor = page.json["next_cursor"] as? String ?? ""
-            } while !cursor.isEmpty
-            #expect(listed == titles.reversed())
         }
-    }
 
-    @Test func rejectedUploadsStoreNothing() async throws {
-        try await stack { stack in
-            let api = stack.api
-            let author = try await api.register("rejected")
-            var oversized = Self.clip
-            oversized += [UInt8](repeating: 0, count: Self.uploadLimit)
-            let replies = [
-                try await api.upload(Array("hello, I am text".utf8), fields: [("title", "text"), ("token", author.token)]),
-                try await api.upload(Array(Self.clip.prefix(Self.clip.count / 2)), fields: [("title", "half"), ("token", author.token)]),
-                try await api.upload([], fields: [("title", "empty"), ("token", author.token)]),
-                try await api.upload(nil, fields: [("title", "none"), ("token", author.token)]),
-                try await api.upload(Self.clip, fields: [("token", author.token)]),
-                try await api.upload(Self.clip, fields: [("title", String(repeating: "t", count: 101)), ("token", author.token)]),
-                try await api.upload(Self.clip, fields: [("title", "no token")]),
-            ]
-            for reply in replies { #expect(reply.isCleanFailure, "\(reply.status) \(reply.text)") }
-            let tooLarge = try await api.upload(oversized, fields: [("title", "big"), ("token", author.token)])
-            #expect(tooLarge.status == 413, "\(tooLarge.status) \(tooLarge.text)")
-            #expect(tooLarge.isCleanFailure, "\(tooLarge.status) \(tooLarge.text)")
-            #expect(videos(try await api.get("/douyin/feed/")).isEmpty)
-            #expect(mediaFiles(stack).isEmpty, "\(mediaFiles(stack))")
-            let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", author.token)])
-            #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 0)
+        @Test func publishedVideoLeadsFeedAndPublishListAndIsServed() async throws {
+            #expect(!Self.clip.isEmpty)
+            try await stack { stack in
+                let api = stack.api
+                let author = try await api.register("director")
+                let viewer = try await api.register("viewer")
+                let published = try await api.upload(Self.clip, fields: [("title", "first clip ✓"), ("token", author.token)])
+                #expect(published.isSuccess, "\(published.text)")
+
+                let feed = try await api.get("/douyin/feed/")
+                let video = try #require(videos(feed).first)
+                #expect(video["title"] as? String == "first clip ✓")
+                #expect((video["author"] as? [String: any Sendable])?["id"] as? Int == author.id)
+                #expect((video["author"] as? [String: any Sendable])?["work_count"] as? Int == 1)
+                #expect(video["is_favorite"] as? Bool == false)
+                #expect(feed.json["next_time"] is Int)
+
+                let list = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", viewer.token)])
+                #expect(videos(list).first?["id"] as? Int == video["id"] as? Int)
+                #expect(list.json["next_cursor"] as? String == "")
+                let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", viewer.token)])
+                #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 1)
+
+                // The file comes back unchanged, with ranges; the cover is a JPEG.
+                let playURL = try #require(video["play_url"] as? String)
+                let play = try await APIClient(baseURL: playURL).get("")
+                #expect(play.status == 200 && play.body == Self.clip)
+                #expect(play.headers.first(name: "content-type") == "video/mp4")
+                #expect(play.headers.first(name: "accept-ranges") == "bytes")
+                let part = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=10-19")])
+                #expect(part.status == 206 && part.body == Array(Self.clip[10...19]))
+                #expect(part.headers.first(name: "content-range") == "bytes 10-19/\(Self.clip.count)")
+                let tail = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=-5")])
+                #expect(tail.status == 206 && tail.body == Array(Self.clip.suffix(5)))
+                let beyond = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=\(Self.clip.count)-")])
+                #expect(beyond.status == 416 && beyond.headers.first(name: "content-range") == "bytes */\(Self.clip.count)")
+                let cover = try await APIClient(baseURL: try #require(video["cover_url"] as? String)).get("")
+                #expect(cover.status == 200 && cover.body.starts(with: [0xFF, 0xD8]))
+                #expect(cover.headers.first(name: "content-type") == "image/jpeg")
+            }
+        }
+
+        @Test func feedPagesOverEveryVideoOnceNewestFirst() async throws {
+            try await stack { stack in
+                let api = stack.api
+                let author = try await api.register("prolific")
+                var titles: [String] = []
+                for index in 0..<35 {
+                    let title = "clip \(index)"
+                    #expect(try await api.upload(Self.clip, fields: [("title", title)], query: [("token", author.token)]).isSuccess)
+                    titles.append(title)
+                }
+                let first = try await api.get("/douyin/feed/", [("token", author.token)])
+                #expect(videos(first).count == 30)
+                let next = try #require(first.json["next_time"] as? Int)
+                let second = try await api.get("/douyin/feed/", [("latest_time", String(next))])
+                #expect(videos(second).count == 5)
+                let seen = (videos(first) + videos(second)).compactMap { $0["title"] as? String }
+                #expect(seen == titles.reversed())
+                let empty = try await api.get("/douyin/feed/", [("latest_time", "1")])
+                #expect(videos(empty).isEmpty && empty.json["next_time"] as? Int == 1000)
+                // Publish list pages with limit/cursor.
+                var listed: [String] = []
+                var cursor = ""
+                repeat {
+                    let page = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", author.token), ("limit", "10")] + (cursor.isEmpty ? [] : [("cursor", cursor)]))
+                    listed += videos(page).compactMap { $0["title"] as? String }
+                    cursor = page.json["next_cursor"] as? String ?? ""
+                } while !cursor.isEmpty
+                #expect(listed == titles.reversed())
+            }
+        }
+
+        @Test func rejectedUploadsStoreNothing() async throws {
+            try await stack { stack in
+                let api = stack.api
+                let author = try await api.register("rejected")
+                var oversized = Self.clip
+                oversized += [UInt8](repeating: 0, count: Self.uploadLimit)
+                let replies = [
+                    try await api.upload(Array("hello, I am text".utf8), fields: [("title", "text"), ("token", author.token)]),
+                    try await api.upload(Array(Self.clip.prefix(Self.clip.count / 2)), fields: [("title", "half"), ("token", author.token)]),
+                    try await api.upload([], fields: [("title", "empty"), ("token", author.token)]),
+                    try await api.upload(nil, fields: [("title", "none"), ("token", author.token)]),
+                    try await api.upload(Self.clip, fields: [("token", author.token)]),
+                    try await api.upload(Self.clip, fields: [("title", String(repeating: "t", count: 101)), ("token", author.token)]),
+                    try await api.upload(Self.clip, fields: [("title", "no token")]),
+                ]
+                for reply in replies { #expect(reply.isCleanFailure, "\(reply.status) \(reply.text)") }
+                let tooLarge = try await api.upload(oversized, fields: [("title", "big"), ("token", author.token)])
+                #expect(tooLarge.status == 413, "\(tooLarge.status) \(tooLarge.text)")
+                #expect(tooLarge.isCleanFailure, "\(tooLarge.status) \(tooLarge.text)")
+                #expect(videos(try await api.get("/douyin/feed/")).isEmpty)
+                #expect(mediaFiles(stack).isEmpty, "\(mediaFiles(stack))")
+                let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", author.token)])
+                #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 0)
+            }
         }
     }
 }
