@@ -25,7 +25,7 @@ public struct Messaging: Sendable {
         try await requirePeer(peer, of: user)
         let rows = try await store.history(between: user, and: peer, after: page.after ?? preMessageTime, limit: page.limit + 1)
         let (messages, next) = page.finish(rows) { $0.createTime }
-        return MessageListResponse(messageList: messages, nextCursor: next)
+        return MessageListResponse(messages, nextCursor: next)
     }
 
     private func requirePeer(_ peer: UserID, of user: UserID) async throws {

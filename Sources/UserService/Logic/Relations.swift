@@ -44,12 +44,12 @@ public struct Relations: Sendable {
             guard let message = messages[user.id] else { return FriendUser(user: user) }
             return FriendUser(user: user, message: message.content, messageType: message.fromUserID == viewer ? 1 : 0)
         }
-        return UserListResponse(userList: friends, nextCursor: next)
+        return UserListResponse(friends, nextCursor: next)
     }
 
     private func users(_ entries: [RelationStore.Entry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         let (items, next) = page.finish(entries) { $0.position }
-        return UserListResponse(userList: try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
+        return UserListResponse(try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
     }
 
     private func requireUser(_ id: UserID) async throws {

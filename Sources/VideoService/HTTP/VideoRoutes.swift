@@ -32,7 +32,7 @@ struct VideoRoutes {
             let rows = try await store.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
             let (items, next) = page.finish(rows) { $0.publishedAt }
             let videos = try await assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
-            return APIResponse(VideoListResponse(videoList: videos, nextCursor: next))
+            return APIResponse(VideoListResponse(videos, nextCursor: next))
         }
         router.post("/douyin/publish/action/") { request, context -> Response in
             // A token in the query or header is known now; one in the body only after reading it.

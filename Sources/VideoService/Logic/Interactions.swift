@@ -20,7 +20,7 @@ struct Interactions: Sendable {
     func favoriteList(of user: UserID, viewer: UserID, page: Page, mediaBase: String) async throws -> VideoListResponse {
         guard try await knownUsers.exists(user) else { throw DouyinError(.userNotFound) }
         let (items, next) = page.finish(try await favorites.liked(by: user, before: page.after, limit: page.limit + 1)) { $0.position }
-        return VideoListResponse(videoList: try await assembler.videos(items.map(\.video), viewer: viewer, mediaBase: mediaBase), nextCursor: next)
+        return VideoListResponse(try await assembler.videos(items.map(\.video), viewer: viewer, mediaBase: mediaBase), nextCursor: next)
     }
 
     func addComment(video: Int64, user: UserID, content: String) async throws -> Comment {
@@ -40,7 +40,7 @@ struct Interactions: Sendable {
     func commentList(video: Int64, viewer: UserID, page: Page) async throws -> CommentListResponse {
         guard try await videos.author(of: video) != nil else { throw DouyinError(.videoNotFound) }
         let (rows, next) = page.finish(try await comments.list(video: video, before: page.after, limit: page.limit + 1)) { $0.id }
-        return CommentListResponse(commentList: try await assemble(rows, viewer: viewer), nextCursor: next)
+        return CommentListResponse(try await assemble(rows, viewer: viewer), nextCursor: next)
     }
 
     /// Comments with their writers, from one batch RPC.

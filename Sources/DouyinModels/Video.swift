@@ -1,0 +1,50 @@
+/// A published video (API.md 4).
+public struct Video: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var author: User
+    public var playURL: String
+    public var coverURL: String
+    public var favoriteCount: Int64
+    public var commentCount: Int64
+    public var isFavorite: Bool
+    public var title: String
+
+    public init(
+        id: Int64, author: User, playURL: String, coverURL: String, favoriteCount: Int64, commentCount: Int64,
+        isFavorite: Bool, title: String
+    ) {
+        self.id = id
+        self.author = author
+        self.playURL = playURL
+        self.coverURL = coverURL
+        self.favoriteCount = favoriteCount
+        self.commentCount = commentCount
+        self.isFavorite = isFavorite
+        self.title = title
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, author, title
+        case playURL = "play_url"
+        case coverURL = "cover_url"
+        case favoriteCount = "favorite_count"
+        case commentCount = "comment_count"
+        case isFavorite = "is_favorite"
+    }
+}
+
+/// `GET /douyin/feed/`.
+public struct FeedResponse: Codable, Sendable, Equatable {
+    public var nextTime: Int64
+    public var videoList: [Video]
+
+    public init(nextTime: Int64, videoList: [Video]) {
+        self.nextTime = nextTime
+        self.videoList = videoList
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nextTime = "next_time"
+        case videoList = "video_list"
+    }
+}
