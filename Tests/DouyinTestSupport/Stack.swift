@@ -143,6 +143,34 @@ public final class Stack: @unchecked Sendable {
         return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
     }
 
+    /// The HTTP ports of the live instances of `service`, from the registry.
+    public func httpPorts(of service: ServiceName) async throws -> [Int] {
+        let ids = try await registered(service)
+        let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1))
+        defer { Task { await redis.shutdown() } }
+        var ports: [Int] = []
+        for id in ids {
+            guard let json = try await redis.send("GET", "douyin:registry:{\(service.rawValue)}:\(id)").string,
+                let record = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                let port = record["http_port"] as? Int
+            else { continue }
+            ports.append(port)
+        }
+        return ports
+    }
+
+    /// The sum of a Prometheus counter over the series whose labels contain `matching`, on every instance of `service`.
+    public func counter(_ name: String, matching: String, on service: ServiceName) async throws -> Double {
+        var total = 0.0
+        for port in try await httpPorts(of: service) {
+            let text = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/metrics").text
+            for line in text.split(separator: "\n") where line.hasPrefix(name + "{") && line.contains(matching) {
+                total += line.split(separator: " ").last.flatMap { Double($0) } ?? 0
+            }
+        }
+        return total
+    }
+
     public func waitUntilRegistered(_ service: ServiceName, count: Int, timeout: Duration = .seconds(60)) async throws {
         let end = ContinuousClock.now + timeout
         while ContinuousClock.now < end {

@@ -96,6 +96,28 @@ extension EndToEnd {
             }
         }
 
+        /// A page of 30 videos by 30 authors costs one user batch call, not 30.
+        @Test func feedPageAssemblesAuthorsWithOneCall() async throws {
+            try await stack { stack in
+                let api = stack.api
+                for index in 0..<30 {
+                    let author = try await api.register("author\(index)")
+                    _ = try await api.publishClip(as: author, title: "by \(index)")
+                }
+                let viewer = try await api.register("counter")
+                let series = #"method="user.users""#
+                let before = try await stack.counter("douyin_rpc_server_requests_total", matching: series, on: .user)
+                let feed = try await api.get("/douyin/feed/", [("token", viewer.token)])
+                #expect(videos(feed).count == 30)
+                #expect(Set(videos(feed).compactMap { ($0["author"] as? [String: any Sendable])?["id"] as? Int }).count == 30)
+                let after = try await stack.counter("douyin_rpc_server_requests_total", matching: series, on: .user)
+                #expect(after - before == 1)
+                // And the user service asked the video service for their counters once.
+                let stats = try await stack.counter("douyin_rpc_server_requests_total", matching: #"method="video.userStats""#, on: .video)
+                #expect(stats >= 1)
+            }
+        }
+
         @Test func rejectedUploadsStoreNothing() async throws {
             try await stack { stack in
                 let api = stack.api

@@ -6,10 +6,16 @@ import Prometheus
 public struct HealthRoutes: Sendable {
     let isDraining: @Sendable () -> Bool
     let checks: [@Sendable () async throws -> Void]
+    /// Sets gauges that are read rather than counted (pool usage) just before a scrape.
+    let beforeScrape: @Sendable () -> Void
 
-    public init(isDraining: @escaping @Sendable () -> Bool, checks: [@Sendable () async throws -> Void]) {
+    public init(
+        isDraining: @escaping @Sendable () -> Bool, checks: [@Sendable () async throws -> Void],
+        beforeScrape: @escaping @Sendable () -> Void = {}
+    ) {
         self.isDraining = isDraining
         self.checks = checks
+        self.beforeScrape = beforeScrape
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -29,6 +35,7 @@ public struct HealthRoutes: Sendable {
             return .json(StatusEnvelope(statusMessage: "ok"))
         }
         router.get("/metrics") { _, _ -> Response in
+            beforeScrape()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: Observability.prometheus.emitToBuffer())))

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -83,7 +84,18 @@ public final class ServiceHost: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
-        HealthRoutes(isDraining: { [draining] in draining.withLockedValue { $0 } }, checks: readinessChecks).add(to: router)
+        HealthRoutes(
+            isDraining: { [draining] in draining.withLockedValue { $0 } },
+            checks: readinessChecks,
+            beforeScrape: { [postgres, redis] in
+                for (pool, usage) in [("postgres", postgres?.usage), ("redis", redis.usage)] {
+                    guard let usage else { continue }
+                    Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "open")]).record(usage.open)
+                    Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "leased")]).record(usage.leased)
+                    Gauge(label: "douyin_pool_waiters", dimensions: [("pool", pool)]).record(usage.waiting)
+                }
+            }
+        ).add(to: router)
         return router
     }
 

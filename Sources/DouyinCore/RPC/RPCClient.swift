@@ -36,6 +36,19 @@ public final class RPCClient: Sendable {
     }
 
     public func call<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await send(method, request)
+            RPCMetrics.called(method: M.name, service: service.rawValue, outcome: "ok", duration: start.duration(to: .now))
+            return response
+        } catch {
+            let outcome = (error as? DouyinError).map { String($0.code.rawValue) } ?? "error"
+            RPCMetrics.called(method: M.name, service: service.rawValue, outcome: outcome, duration: start.duration(to: .now))
+            throw error
+        }
+    }
+
+    private func send<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
         let context = RPCCallContext.current ?? RPCCallContext()
         let ownDeadline = ContinuousClock.now + defaultTimeout
         let deadline = min(context.deadline ?? ownDeadline, ownDeadline)

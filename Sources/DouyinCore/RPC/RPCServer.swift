@@ -1,6 +1,7 @@
 import DouyinModels
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
@@ -70,6 +71,13 @@ public final class RPCServer: Sendable {
     func serve(_ frame: RPCFrame) async -> RPCFrame {
         inFlight.withLockedValue { $0 += 1 }
         defer { inFlight.withLockedValue { $0 -= 1 } }
+        let start = ContinuousClock.now
+        let reply = await answer(frame)
+        RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: start.duration(to: .now))
+        return reply
+    }
+
+    private func answer(_ frame: RPCFrame) async -> RPCFrame {
         var reply = RPCFrame(kind: .response, streamID: frame.streamID, method: frame.method, requestID: frame.requestID)
         guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
             return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
