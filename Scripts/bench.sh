@@ -70,6 +70,44 @@ LAST="$(curl -fsS "$URL/douyin/message/chat/?to_user_id=$PEER&token=$TOKEN" | py
 row "GET /douyin/message/chat/ polling (nothing new)" "$CONNECTIONS" \
     "$(measure "$CONNECTIONS" report.lua "$URL/douyin/message/chat/?to_user_id=$PEER&pre_msg_time=$LAST&token=$TOKEN")"
 
+# Video rows: 1,000 videos (rows made directly, all pointing at one real uploaded file),
+# likes toggled by 16 users, a comment list of 100.
+CLIP="$ROOT/.local/bench-clip.mp4"
+ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=10 -t 1 -pix_fmt yuv420p "$CLIP"
+curl -fsS -o /dev/null -F "data=@$CLIP" -F "title=bench" "$URL/douyin/publish/action/?token=$TOKEN"
+"${PSQL[@]}" <<SQL
+INSERT INTO video.videos (author_id, title, play_key, cover_key, published_at)
+SELECT $USER_ID, 'bench ' || g, v.play_key, v.cover_key, v.published_at - g
+FROM generate_series(1, 1000) g, (SELECT play_key, cover_key, published_at FROM video.videos WHERE author_id = $USER_ID ORDER BY id DESC LIMIT 1) v;
+SQL
+FIRST_VIDEO="$("${PSQL[@]}" -c "SELECT min(id) FROM video.videos")"
+LAST_VIDEO="$("${PSQL[@]}" -c "SELECT max(id) FROM video.videos")"
+row "GET /douyin/feed/ (30 videos, anonymous)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/feed/")"
+row "GET /douyin/feed/ (30 videos, with token)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/feed/?token=$TOKEN")"
+TOKENS=""
+for i in $(seq 16); do
+    T="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}f$i&password=benchpass1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+    TOKENS="$TOKENS,$T"
+done
+export BENCH_TOKENS="${TOKENS#,}" BENCH_FIRST_VIDEO="$FIRST_VIDEO" BENCH_LAST_VIDEO="$LAST_VIDEO"
+row "POST /douyin/favorite/action/ (random like/unlike, 16 users x 1,000 videos)" "$CONNECTIONS" "$(measure "$CONNECTIONS" favorite.lua "$URL")"
+DRIFT="$("${PSQL[@]}" -c "SELECT count(*) FROM video.videos v WHERE v.favorite_count <> (SELECT count(*) FROM video.favorites f WHERE f.video_id = v.id)")"
+STATS_DRIFT="$("${PSQL[@]}" -c "SELECT count(*) FROM video.user_stats s WHERE s.favorite_count <> (SELECT count(*) FROM video.favorites f WHERE f.user_id = s.user_id) OR s.total_favorited <> (SELECT coalesce(sum(v.favorite_count), 0) FROM video.videos v WHERE v.author_id = s.user_id)")"
+log "counters checked after the like run: $DRIFT videos and $STATS_DRIFT users off"
+VIDEO="$LAST_VIDEO"
+"${PSQL[@]}" -c "INSERT INTO video.comments (video_id, user_id, content, created_at) SELECT $VIDEO, $USER_ID, 'comment ' || g, 0 FROM generate_series(1, 100) g; UPDATE video.videos SET comment_count = comment_count + 100 WHERE id = $VIDEO"
+row "GET /douyin/comment/list/ (100 comments)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/comment/list/?video_id=$VIDEO&token=$TOKEN")"
+BIG="$ROOT/.local/bench-1mb.mp4"
+# Noise keeps the encoder from compressing it below about 1 MB.
+ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=25 -vf noise=alls=60:allf=t+u -t 3 -b:v 2M -pix_fmt yuv420p "$BIG"
+PUBLISH_TIMES="$(for i in $(seq 20); do
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -F "data=@$BIG" -F "title=big $i" "$URL/douyin/publish/action/?token=$TOKEN"
+done | sort -k2 -n)"
+grep -qv '^200 ' <<<"$PUBLISH_TIMES" && die "a benchmark upload failed: $PUBLISH_TIMES"
+PUBLISH_TIMES="$(cut -d' ' -f2 <<<"$PUBLISH_TIMES")"
+PUBLISH_P50="$(sed -n 10p <<<"$PUBLISH_TIMES" | python3 -c 'import sys; print(round(float(sys.stdin.read()) * 1000, 1))')"
+log "publish of a $(($(stat -c %s "$BIG") / 1024)) KiB video: p50 $PUBLISH_P50 ms over 20 sequential uploads"
+
 # Logins and user info at the same time: user info keeps its throughput if the KDF stays off the event loops.
 measure 8 post.lua "$URL/douyin/user/login/?username=$NAME&password=benchpass1" >"$ROOT/.local/bench-login.txt" &
 LOGIN_PID=$!
@@ -95,6 +133,9 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo
     base="$(cut -d'|' -f3 <<<"${ROWS[0]}")"
     user="$(cut -d'|' -f3 <<<"${ROWS[1]}")"
+    echo "Publish of a $(($(stat -c %s "$BIG") / 1024)) KiB MP4 (probe, cover, store, insert): p50 $PUBLISH_P50 ms over 20 sequential uploads."
+    echo "Counters after the like run: $DRIFT videos and $STATS_DRIFT users differ from the rows they count (0 and 0 = exact)."
+    echo
     echo "User info reaches $(python3 -c "print(round(100 * $user / max($base, 1)))")% of the baseline's req/s."
     echo
     echo "## Reading the numbers"
