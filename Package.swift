@@ -113,8 +113,9 @@ let package = Package(
         .target(
             name: "VideoService",
             dependencies: [
-                "DouyinCore", "DouyinMedia",
+                "DouyinCore", "DouyinMedia", "DouyinCrypto",
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
@@ -164,6 +165,10 @@ let package = Package(
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(
+            name: "VideoServiceTests",
+            dependencies: ["VideoService", "DouyinTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -19,6 +19,7 @@ BIN=""
 
 cleanup() {
     local status=$?
+    [ -f "$WORK/moto.pid" ] && kill "$(cat "$WORK/moto.pid")" 2>/dev/null || true
     # End-to-end stacks that a crashed test left behind.
     [ -n "$BIN" ] && pkill -KILL -f "^$BIN/douyin-" 2>/dev/null || true
     stop_redis "$WORK/redis"
@@ -28,10 +29,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "starting PostgreSQL on $PG_PORT and Redis on $REDIS_PORT"
+log "starting PostgreSQL on $PG_PORT, Redis on $REDIS_PORT and an S3 emulator"
 # Durability is not under test here; fsync off keeps the suite fast.
 DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT"
 start_redis "$WORK/redis" "$REDIS_PORT"
+
+# An S3 emulator for the S3 storage backend's tests.
+python3 -c "import moto.server" 2>/dev/null || pip install -q "moto[server]"
+S3_PORT="$(free_port)"
+python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$WORK/moto.log" 2>&1 &
+echo $! >"$WORK/moto.pid"
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$S3_PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$S3_PORT/" >/dev/null || { cat "$WORK/moto.log" >&2; die "the S3 emulator did not start"; }
+export DOUYIN_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 
 export DOUYIN_TEST_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
 export DOUYIN_TEST_REDIS_PORT="$REDIS_PORT"

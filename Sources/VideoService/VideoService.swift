@@ -8,7 +8,7 @@ public enum VideoService {
         let host = try await ServiceHost(config: config, schema: "video")
         let db = host.postgres!
         let store = VideoStore(db: db)
-        let storage = try LocalStorage(root: config.reader.string(forKey: "storage.local_dir", default: ".local/media"))
+        let storage = try await makeStorage(config)
         let users = host.client(for: .user)
         VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
@@ -35,5 +35,30 @@ public enum VideoService {
         ).add(to: router)
         MediaRoutes(storage: storage).add(to: router)
         try await host.run(router)
+    }
+
+    /// `storage.backend`: `local` (default, under `storage.local_dir`) or `s3`
+    /// (`storage.s3.endpoint`, `.bucket`, `.region`; keys from the environment only).
+    static func makeStorage(_ config: DouyinConfig) async throws -> any MediaStorage {
+        let reader = config.reader
+        switch reader.string(forKey: "storage.backend", default: "local") {
+        case "local":
+            return try LocalStorage(root: reader.string(forKey: "storage.local_dir", default: ".local/media"))
+        case "s3":
+            guard let endpoint = reader.string(forKey: "storage.s3.endpoint"), let bucket = reader.string(forKey: "storage.s3.bucket") else {
+                throw ConfigError.invalid("storage.s3.endpoint and storage.s3.bucket are required for the s3 backend")
+            }
+            let storage = try S3Storage(.init(
+                endpoint: endpoint, bucket: bucket,
+                region: reader.string(forKey: "storage.s3.region", default: "us-east-1"),
+                accessKey: reader.string(forKey: "storage.s3.access_key", isSecret: true, default: ""),
+                secretKey: reader.string(forKey: "storage.s3.secret_key", isSecret: true, default: ""),
+                scratchDirectory: reader.string(forKey: "storage.scratch_dir", default: NSTemporaryDirectory() + "douyin-uploads")
+            ))
+            try await storage.prepare()
+            return storage
+        case let other:
+            throw ConfigError.invalid("storage.backend must be local or s3, not \(other)")
+        }
     }
 }

@@ -25,44 +25,56 @@ extension EndToEnd {
 
         @Test func publishedVideoLeadsFeedAndPublishListAndIsServed() async throws {
             #expect(!Self.clip.isEmpty)
-            try await stack { stack in
-                let api = stack.api
-                let author = try await api.register("director")
-                let viewer = try await api.register("viewer")
-                let published = try await api.upload(Self.clip, fields: [("title", "first clip ✓"), ("token", author.token)])
-                #expect(published.isSuccess, "\(published.text)")
+            try await stack(publishAndServe)
+        }
 
-                let feed = try await api.get("/douyin/feed/")
-                let video = try #require(videos(feed).first)
-                #expect(video["title"] as? String == "first clip ✓")
-                #expect((video["author"] as? [String: any Sendable])?["id"] as? Int == author.id)
-                #expect((video["author"] as? [String: any Sendable])?["work_count"] as? Int == 1)
-                #expect(video["is_favorite"] as? Bool == false)
-                #expect(feed.json["next_time"] is Int)
+        /// The same flow with media in an S3-compatible store (the emulator that Scripts/test.sh starts).
+        @Test func publishAndServeWithTheS3Backend() async throws {
+            let endpoint = try #require(ProcessInfo.processInfo.environment["DOUYIN_TEST_S3_ENDPOINT"], "run Scripts/test.sh")
+            try await Stack.with(environment: [
+                "DOUYIN_STORAGE_BACKEND": "s3", "DOUYIN_STORAGE_S3_ENDPOINT": endpoint,
+                "DOUYIN_STORAGE_S3_BUCKET": "e2e-\(UInt32.random(in: 0 ... .max))",
+                "DOUYIN_STORAGE_S3_ACCESS_KEY": "test", "DOUYIN_STORAGE_S3_SECRET_KEY": "test",
+            ], publishAndServe)
+        }
 
-                let list = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", viewer.token)])
-                #expect(videos(list).first?["id"] as? Int == video["id"] as? Int)
-                #expect(list.json["next_cursor"] as? String == "")
-                let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", viewer.token)])
-                #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 1)
+        func publishAndServe(_ stack: Stack) async throws {
+            let api = stack.api
+            let author = try await api.register("director")
+            let viewer = try await api.register("viewer")
+            let published = try await api.upload(Self.clip, fields: [("title", "first clip ✓"), ("token", author.token)])
+            #expect(published.isSuccess, "\(published.text)")
 
-                // The file comes back unchanged, with ranges; the cover is a JPEG.
-                let playURL = try #require(video["play_url"] as? String)
-                let play = try await APIClient(baseURL: playURL).get("")
-                #expect(play.status == 200 && play.body == Self.clip)
-                #expect(play.headers.first(name: "content-type") == "video/mp4")
-                #expect(play.headers.first(name: "accept-ranges") == "bytes")
-                let part = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=10-19")])
-                #expect(part.status == 206 && part.body == Array(Self.clip[10...19]))
-                #expect(part.headers.first(name: "content-range") == "bytes 10-19/\(Self.clip.count)")
-                let tail = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=-5")])
-                #expect(tail.status == 206 && tail.body == Array(Self.clip.suffix(5)))
-                let beyond = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=\(Self.clip.count)-")])
-                #expect(beyond.status == 416 && beyond.headers.first(name: "content-range") == "bytes */\(Self.clip.count)")
-                let cover = try await APIClient(baseURL: try #require(video["cover_url"] as? String)).get("")
-                #expect(cover.status == 200 && cover.body.starts(with: [0xFF, 0xD8]))
-                #expect(cover.headers.first(name: "content-type") == "image/jpeg")
-            }
+            let feed = try await api.get("/douyin/feed/")
+            let video = try #require(videos(feed).first)
+            #expect(video["title"] as? String == "first clip ✓")
+            #expect((video["author"] as? [String: any Sendable])?["id"] as? Int == author.id)
+            #expect((video["author"] as? [String: any Sendable])?["work_count"] as? Int == 1)
+            #expect(video["is_favorite"] as? Bool == false)
+            #expect(feed.json["next_time"] is Int)
+
+            let list = try await api.get("/douyin/publish/list/", [("user_id", author.idString), ("token", viewer.token)])
+            #expect(videos(list).first?["id"] as? Int == video["id"] as? Int)
+            #expect(list.json["next_cursor"] as? String == "")
+            let info = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", viewer.token)])
+            #expect((info.json["user"] as? [String: any Sendable])?["work_count"] as? Int == 1)
+
+            // The file comes back unchanged, with ranges; the cover is a JPEG.
+            let playURL = try #require(video["play_url"] as? String)
+            let play = try await APIClient(baseURL: playURL).get("")
+            #expect(play.status == 200 && play.body == Self.clip)
+            #expect(play.headers.first(name: "content-type") == "video/mp4")
+            #expect(play.headers.first(name: "accept-ranges") == "bytes")
+            let part = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=10-19")])
+            #expect(part.status == 206 && part.body == Array(Self.clip[10...19]))
+            #expect(part.headers.first(name: "content-range") == "bytes 10-19/\(Self.clip.count)")
+            let tail = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=-5")])
+            #expect(tail.status == 206 && tail.body == Array(Self.clip.suffix(5)))
+            let beyond = try await APIClient(baseURL: playURL).get("", headers: [("Range", "bytes=\(Self.clip.count)-")])
+            #expect(beyond.status == 416 && beyond.headers.first(name: "content-range") == "bytes */\(Self.clip.count)")
+            let cover = try await APIClient(baseURL: try #require(video["cover_url"] as? String)).get("")
+            #expect(cover.status == 200 && cover.body.starts(with: [0xFF, 0xD8]))
+            #expect(cover.headers.first(name: "content-type") == "image/jpeg")
         }
 
         @Test func feedPagesOverEveryVideoOnceNewestFirst() async throws {

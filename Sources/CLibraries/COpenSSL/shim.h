@@ -3,3 +3,4 @@
 #include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
+#include <openssl/hmac.h>
