@@ -134,6 +134,16 @@ extension EndToEnd {
                     try await group.waitForAll()
                 }
                 #expect(try await videoCounts(api, author, video, as: guest)["comment_count"] as? Int == 27)
+                // Concurrent deletes, each comment twice: every one goes once, the count with it.
+                let burst = try await api.get("/douyin/comment/list/", [("video_id", String(video)), ("token", author.token), ("limit", "20")])
+                let burstIDs = (burst.json["comment_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["id"] as? Int }
+                #expect(burstIDs.count == 20)
+                let deletions = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for id in burstIDs + burstIDs { group.addTask { try await delete(author, id, video: video).isSuccess } }
+                    return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                }
+                #expect(deletions == 20)
+                #expect(try await videoCounts(api, author, video, as: guest)["comment_count"] as? Int == 7)
 
                 for bad in [try await comment(guest, ""), try await comment(guest, String(repeating: "x", count: 501)),
                             try await api.post("/douyin/comment/action/", [("video_id", String(video)), ("action_type", "3"), ("token", guest.token)]),
