@@ -108,6 +108,17 @@ PUBLISH_TIMES="$(cut -d' ' -f2 <<<"$PUBLISH_TIMES")"
 PUBLISH_P50="$(sed -n 10p <<<"$PUBLISH_TIMES" | python3 -c 'import sys; print(round(float(sys.stdin.read()) * 1000, 1))')"
 log "publish of a $(($(stat -c %s "$BIG") / 1024)) KiB video: p50 $PUBLISH_P50 ms over 20 sequential uploads"
 
+# WebSocket fan-out through the gateway: 10 users with 100 sockets each on the one chat instance.
+python3 -c "import websockets" 2>/dev/null || pip install -q websockets
+RECEIVERS=""
+for i in $(seq 10); do
+    R="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}w$i&password=benchpass1")"
+    RECEIVERS="$RECEIVERS,$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(str(d["user_id"]) + ":" + d["token"])' <<<"$R")"
+done
+read -r _ WS_DELIVERED WS_SENT WS_SOCKETS WS_CHAT_KIB WS_GATEWAY_KIB < <(python3 "$ROOT/Scripts/bench/ws_fanout.py" \
+    "${URL/http:/ws:}/douyin/message/ws/" "$TOKEN" "${RECEIVERS#,}" 100 10 "$(cat "$ROOT/.local/run/chat.pid")" "$(cat "$ROOT/.local/run/gateway.pid")" | grep '^RESULT')
+log "WebSocket fan-out: $WS_DELIVERED messages/s delivered ($WS_SENT/s sent) to $WS_SOCKETS sockets; $WS_CHAT_KIB KiB per socket in chat, $WS_GATEWAY_KIB in the gateway"
+
 # Logins and user info at the same time: user info keeps its throughput if the KDF stays off the event loops.
 measure 8 post.lua "$URL/douyin/user/login/?username=$NAME&password=benchpass1" >"$ROOT/.local/bench-login.txt" &
 LOGIN_PID=$!
@@ -133,6 +144,9 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo
     base="$(cut -d'|' -f3 <<<"${ROWS[0]}")"
     user="$(cut -d'|' -f3 <<<"${ROWS[1]}")"
+    echo "WebSocket fan-out through the gateway: $WS_DELIVERED messages/s delivered ($WS_SENT/s sent, each to 100 sockets)"
+    echo "with $WS_SOCKETS sockets open on one chat instance; memory per socket: $WS_CHAT_KIB KiB in douyin-chat, $WS_GATEWAY_KIB KiB in"
+    echo "the gateway (resident set growth while opening them)."
     echo "Publish of a $(($(stat -c %s "$BIG") / 1024)) KiB MP4 (probe, cover, store, insert): p50 $PUBLISH_P50 ms over 20 sequential uploads."
     echo "Counters after the like run: $DRIFT videos and $STATS_DRIFT users differ from the rows they count (0 and 0 = exact)."
     echo

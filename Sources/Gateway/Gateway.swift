@@ -53,7 +53,8 @@ public enum Gateway {
             router,
             server: .http1WebSocketUpgrade(
                 webSocketRouter: sockets,
-                configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30)))
+                configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
+                additionalChannelHandlers: [ExpectContinueHandler()]
             )
         )
         await connections.shutdown()

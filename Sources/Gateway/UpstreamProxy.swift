@@ -136,6 +136,6 @@ struct UpstreamProxy: Sendable {
 
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
+        "proxy-authenticate", "proxy-authorization", "expect",
     ]
 }
