@@ -84,6 +84,18 @@ extension EndToEnd {
             }
         }
 
+        /// SIGTERM closes open sockets cleanly and the process still exits 0.
+        @Test func shutdownClosesSockets() async throws {
+            try await Stack.with { stack in
+                let a = try await stack.api.register("wsd")
+                let socket = try await TestSocket.open(socketURL(stack, a))
+                #expect(await instance(of: a, in: stack, among: ["chat"]) == "chat")
+                let statuses = await stack.terminate("chat")
+                #expect(statuses == [0])
+                #expect(await socket.closedByServer())
+            }
+        }
+
         @Test func invalidTokenCannotUpgrade() async throws {
             try await Stack.with { stack in
                 let a = try await stack.api.register("wsc")

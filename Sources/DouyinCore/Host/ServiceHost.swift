@@ -130,21 +130,24 @@ public final class ServiceHost: Sendable {
                 version: DouyinVersion.current, startedAt: Int64(Date().timeIntervalSince1970 * 1000)
             )
         }
-        // Shutdown runs in reverse: leave the registry, mark unhealthy, drain HTTP, then RPC, then discovery.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: discovery),
-                    .init(service: RPCServerService(rpc)),
-                ] + extraServices.map { .init(service: $0) } + [
-                    .init(service: app),
-                    .init(service: DrainFlag(draining)),
-                    .init(service: registration),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // Shutdown runs in reverse: leave the registry, mark unhealthy, stop the
+        // extras (which end long-lived sockets), drain HTTP, then RPC, then discovery.
+        // A drain that overruns the deadline is cancelled, so SIGTERM always ends the process.
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: discovery),
+                .init(service: RPCServerService(rpc)),
+                .init(service: app),
+            ] + extraServices.map { .init(service: $0) } + [
+                .init(service: DrainFlag(draining)),
+                .init(service: registration),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        configuration.maximumGracefulShutdownDuration = config.drainTimeout
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
         for client in clients.withLockedValue({ Array($0.values) }) { await client.shutdown() }
         await postgres?.shutdown()
@@ -154,15 +157,15 @@ public final class ServiceHost: Sendable {
 
     /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).
     static func retrying<T>(_ what: String, logger: Logger, attempts: Int = 30, _ body: () async throws -> T) async throws -> T {
-        for attempt in 1... {
+        for attempt in 1..<attempts {
             do {
                 return try await body()
-            } catch where attempt < attempts {
+            } catch {
                 logger.warning("\(what) failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))
             }
         }
-        fatalError("unreachable")
+        return try await body()
     }
 }
 
