@@ -118,7 +118,10 @@ struct UpstreamProxy: Sendable {
         }
         if let host = request.head.authority { headers.replaceOrAdd(name: "x-forwarded-host", value: host) }
         headers.replaceOrAdd(name: InternalHeader.clientAddress, value: context.remoteAddress ?? "unknown")
-        if let requestID = RPCCallContext.current?.requestID { headers.replaceOrAdd(name: InternalHeader.requestID, value: requestID) }
+        if let scope = RPCCallContext.current {
+            headers.replaceOrAdd(name: InternalHeader.requestID, value: scope.requestID)
+            headers.replaceOrAdd(name: "traceparent", value: scope.traceparent)
+        }
         if case .user(let id) = identity, let secret = internalSecret {
             headers.add(name: InternalHeader.userID, value: String(id))
             headers.add(name: InternalHeader.secret, value: secret)

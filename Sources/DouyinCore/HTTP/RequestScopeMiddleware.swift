@@ -16,10 +16,12 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestIDHeader = HTTPField.Name(InternalHeader.requestID)!
         let requestID = request.headers[requestIDHeader].flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
-        let traceparent = request.headers[HTTPField.Name("traceparent")!] ?? ""
+        // Continue the caller's trace, or start one; what this hop calls sees it as parent.
+        let trace = (TraceParent(request.headers[HTTPField.Name("traceparent")!]) ?? TraceParent.start()).child()
         var context = context
         context.logger[metadataKey: "request_id"] = "\(requestID)"
-        let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: traceparent)
+        context.logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: trace.description)
         let start = ContinuousClock.now
         var response = try await RPCCallContext.$current.withValue(scope) {
             try await next(request, context)

@@ -84,7 +84,8 @@ public final class RPCServer: Sendable {
         }
         let deadline = frame.deadlineMilliseconds > 0
             ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
-        let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: frame.traceparent)
+        let trace = TraceParent(frame.traceparent)?.child()
+        let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: trace?.description ?? "")
         do {
             reply.payload = try await RPCCallContext.$current.withValue(callContext) {
                 try await withDeadline(deadline) { try await handler(frame.payload) }
@@ -95,6 +96,7 @@ public final class RPCServer: Sendable {
         } catch {
             var logger = logger
             logger[metadataKey: "request_id"] = "\(frame.requestID)"
+            logger[metadataKey: "trace_id"] = "\(trace?.traceID ?? "")"
             logger.error("RPC method failed", metadata: ["method": "\(frame.method)", "error": "\(String(reflecting: error))"])
             return Self.failure(reply, DouyinError(.internalError))
         }

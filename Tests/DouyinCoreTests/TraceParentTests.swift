@@ -1,0 +1,27 @@
+import DouyinCore
+import Testing
+
+@Suite struct TraceParentTests {
+    @Test func parsesAndContinuesATrace() throws {
+        let parent = try #require(TraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+        #expect(parent.traceID == "0af7651916cd43dd8448eb211c80319c")
+        let child = parent.child()
+        #expect(child.traceID == parent.traceID && child.spanID != parent.spanID)
+        #expect(TraceParent(child.description) == child)
+    }
+
+    @Test(arguments: [
+        "", "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01", "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+    ])
+    func refusesInvalidHeaders(_ header: String) {
+        #expect(TraceParent(header) == nil)
+    }
+
+    @Test func startsFreshTraces() {
+        let a = TraceParent.start()
+        #expect(TraceParent(a.description) == a)
+        #expect(a.traceID != TraceParent.start().traceID)
+    }
+}
