@@ -11,6 +11,10 @@ cd "$ROOT"
 
 ensure_packages
 
+log "checking deployment files"
+python3 -c "import yaml" 2>/dev/null || pip install -q pyyaml
+python3 Scripts/check-deploy.py
+
 WORK="$(mktemp -d /tmp/douyin-test.XXXXXX)"
 chmod 755 "$WORK"
 PG_PORT="$(free_port)"

@@ -57,7 +57,8 @@ public struct DouyinConfig: Sendable {
         self.reader = reader
         let hostName = ProcessInfo.processInfo.hostName
         instanceID = reader.string(forKey: "instance_id") ?? "\(service.rawValue)-\(hostName)-\(getpid())-\(UInt16.random(in: .min ... .max))"
-        advertiseHost = reader.string(forKey: "advertise_host", default: "127.0.0.1")
+        let advertise = reader.string(forKey: "advertise_host", default: "127.0.0.1")
+        advertiseHost = advertise == "auto" ? (Self.firstNonLoopbackIPv4() ?? "127.0.0.1") : advertise
         httpHost = reader.string(forKey: "http.host", default: "127.0.0.1")
         let defaultHTTPPort = service == .gateway ? 8080 : 0
         httpPort = reader.int(forKey: "http.port", default: defaultHTTPPort)
@@ -88,6 +89,27 @@ public struct DouyinConfig: Sendable {
         guard maxUploadBytes > 0, tokenTTL > .zero, registryTTL >= .seconds(1) else {
             throw ConfigError.invalid("max_upload_bytes, token_ttl_seconds and registry.ttl_ms must be positive")
         }
+    }
+}
+
+extension DouyinConfig {
+    /// The first non-loopback IPv4 address, for `advertise_host: auto` in containers,
+    /// where other services reach this process by its own address.
+    static func firstNonLoopbackIPv4() -> String? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
+                entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0
+            else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else {
+                continue
+            }
+            return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return nil
     }
 }
 

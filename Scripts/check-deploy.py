@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Checks the deployment files against each other and against Package.swift.
+
+Every executable (but the benchmark baseline) must have a Dockerfile target, a
+compose service and a Kubernetes Deployment, and each must carry what operators
+rely on (health checks, probes, resources, a non-root user, no committed
+secrets). Exits non-zero listing every problem.
+"""
+import glob
+import os
+import re
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOY = os.path.join(ROOT, "manifest", "deploy")
+INFRA = {"postgres", "redis", "s3"}
+problems = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        problems.append(message)
+
+
+def read(path):
+    with open(os.path.join(ROOT, path)) as handle:
+        return handle.read()
+
+
+executables = set(re.findall(r'\.executable\(name: "(douyin-\w+)"', read("Package.swift"))) - {"douyin-hello"}
+check(executables == {f"douyin-{s}" for s in ["gateway", "auth", "user", "video", "chat"]}, f"unexpected executables {executables}")
+
+# Dockerfile: one target per executable, each a non-root image with a health check.
+dockerfile = read("manifest/deploy/docker/Dockerfile")
+targets = set(re.findall(r"^FROM \S+ AS (douyin-\w+)$", dockerfile, re.M))
+check(targets == executables, f"Dockerfile targets {sorted(targets)} != executables {sorted(executables)}")
+for needle in ["ARG BUILD_IMAGE", "ARG RUNTIME_IMAGE", "HEALTHCHECK", "STOPSIGNAL SIGTERM", "USER douyin"]:
+    check(needle in dockerfile, f"Dockerfile lacks {needle}")
+
+# Compose: the five services plus infrastructure, health-based ordering, one published port.
+compose = yaml.safe_load(read("manifest/deploy/compose.yaml"))
+services = compose.get("services", {})
+check({f"douyin-{name}" for name in services if name not in INFRA} == executables, f"compose services {sorted(services)}")
+for name, service in services.items():
+    if name in INFRA:
+        check("healthcheck" in service, f"compose {name} has no healthcheck")
+        check("ports" not in service, f"compose {name} publishes a port")
+        continue
+    check(service.get("build", {}).get("target") == f"douyin-{name}", f"compose {name} builds the wrong target")
+    check(("ports" in service) == (name == "gateway"), f"compose {name}: only the gateway publishes a port")
+    for dependency, condition in service.get("depends_on", {}).items():
+        check(condition.get("condition") == "service_healthy", f"compose {name} waits for {dependency} without a health check")
+        check(dependency in services, f"compose {name} depends on unknown {dependency}")
+for name in ["video", "chat"]:
+    check(services.get(name, {}).get("deploy", {}).get("replicas", 1) >= 2, f"compose {name} needs 2 replicas")
+for service in services.values():
+    for volume in service.get("volumes", []):
+        source = volume.split(":")[0]
+        check(source.startswith((".", "/")) or source in (compose.get("volumes") or {}), f"undeclared volume {source}")
+
+# Kubernetes: a Deployment and Service per executable with probes, resources and a grace period.
+documents = []
+for path in sorted(glob.glob(os.path.join(DEPLOY, "k8s", "*.yaml"))):
+    with open(path) as handle:
+        documents += [(os.path.basename(path), doc) for doc in yaml.safe_load_all(handle) if doc]
+for name, doc in documents:
+    check(all(key in doc for key in ["apiVersion", "kind", "metadata"]), f"{name}: incomplete object")
+    check(doc["kind"] == "Namespace" or doc["metadata"].get("namespace") == "douyin", f"{name}: {doc['kind']} outside the namespace")
+    check(not (doc["kind"] == "Secret" and (doc.get("data") or doc.get("stringData"))), f"{name}: secret values committed")
+by_kind = {}
+for _, doc in documents:
+    by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+check(set(by_kind.get("Deployment", {})) == executables, f"Deployments {sorted(by_kind.get('Deployment', {}))}")
+check(set(by_kind.get("Service", {})) == executables, f"Services {sorted(by_kind.get('Service', {}))}")
+for name, deployment in by_kind.get("Deployment", {}).items():
+    pod = deployment["spec"]["template"]["spec"]
+    check(pod.get("terminationGracePeriodSeconds", 0) >= 25, f"{name}: grace period shorter than the drain deadline")
+    for container in pod["containers"]:
+        check(container.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", f"{name}: readiness probe")
+        check(container.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", f"{name}: liveness probe")
+        check({"requests", "limits"} <= set(container.get("resources", {})), f"{name}: resources")
+        check(container["image"].endswith(f"/{name}:latest"), f"{name}: image name")
+for name in ["douyin-gateway", "douyin-video"]:
+    check(name in by_kind.get("HorizontalPodAutoscaler", {}), f"{name}: no HorizontalPodAutoscaler")
+    check(name in by_kind.get("PodDisruptionBudget", {}), f"{name}: no PodDisruptionBudget")
+
+for problem in problems:
+    print(f"deploy check: {problem}", file=sys.stderr)
+print(f"deploy check: {checks - len(problems)} of {checks} checks passed")
+sys.exit(1 if problems else 0)
