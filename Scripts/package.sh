@@ -12,13 +12,17 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 ensure_packages
-swift build -c release --static-swift-stdlib >&2
-BIN="$(swift build -c release --show-bin-path)"
+SERVICES=(gateway auth user video chat)
+for service in "${SERVICES[@]}"; do
+    swift build -c release --static-swift-stdlib --product "douyin-$service" >&2
+done
+BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 rm -rf dist
-for service in gateway auth user video chat; do
+for service in "${SERVICES[@]}"; do
     target="dist/douyin-$service"
     mkdir -p "$target/bin" "$target/manifest"
     cp "$BIN/douyin-$service" "$target/bin/"
+    strip "$target/bin/douyin-$service"
     cp -r manifest/sql manifest/config "$target/manifest/"
     ldd "$target/bin/douyin-$service" | awk '/=>/ {print $1}' | sort >"$target/LIBRARIES"
     log "douyin-$service: $(du -sh "$target" | cut -f1), $(wc -l <"$target/LIBRARIES") shared libraries"
