@@ -144,6 +144,8 @@ extension EndToEnd {
                     try await api.upload(Self.clip, fields: [("token", author.token)]),
                     try await api.upload(Self.clip, fields: [("title", String(repeating: "t", count: 101)), ("token", author.token)]),
                     try await api.upload(Self.clip, fields: [("title", "no token")]),
+                // Many small text fields are bounded together.
+                try await api.upload(Self.clip, fields: [("title", "fields"), ("token", author.token)] + (0..<100).map { ("f\($0)", String(repeating: "x", count: 1000)) }),
                 ]
                 for reply in replies { #expect(reply.isCleanFailure, "\(reply.status) \(reply.text)") }
                 let tooLarge = try await api.upload(oversized, fields: [("title", "big"), ("token", author.token)])

@@ -39,6 +39,7 @@ struct UploadReceiver {
                 state.fileChunk.writeBuffer(&chunk)
             } else {
                 state.text += chunk.readableBytesView
+                state.textBytes += chunk.readableBytes
             }
         }
         parser.onPartComplete = {
@@ -58,12 +59,16 @@ struct UploadReceiver {
                         if bodyBytes > limit + Self.drainAllowance { break }
                         continue
                     }
+                    // Whatever the parts, a body cannot be larger than a whole upload and its fields.
+                    guard bodyBytes <= limit + Self.drainAllowance else {
+                        throw DouyinError(.payloadTooLarge, "request body too large")
+                    }
                     do {
                         try parser.execute(chunk)
                     } catch {
                         throw DouyinError(.invalidParameter, "malformed multipart body")
                     }
-                    guard state.text.count <= Self.maxTextBytes else { throw DouyinError(.payloadTooLarge, "form fields too large") }
+                    guard state.textBytes <= Self.maxTextBytes else { throw DouyinError(.payloadTooLarge, "form fields too large") }
                     upload.fileBytes += state.fileChunk.readableBytes
                     if upload.fileBytes <= limit, state.fileChunk.readableBytes > 0 {
                         offset += Int64(try await handle.write(contentsOf: state.fileChunk.readableBytesView, toAbsoluteOffset: offset))
@@ -96,6 +101,8 @@ struct UploadReceiver {
 private final class PartState {
     var name: String?
     var text: [UInt8] = []
+    /// Text bytes of all parts so far: many small fields are bounded together.
+    var textBytes = 0
     var fileChunk = ByteBuffer()
     var completed: [(String?, [UInt8])] = []
     var sawFile = false
