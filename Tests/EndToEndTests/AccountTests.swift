@@ -8,16 +8,10 @@ import Testing
 extension EndToEnd {
     /// Register, login and user info through the gateway, against the real executables.
     @Suite struct AccountTests {
-        func register(_ api: APIClient, _ username: String, _ password: String = "secret12") async throws -> (id: Int, token: String) {
-            let reply = try await api.post("/douyin/user/register/", [("username", username), ("password", password)])
-            #expect(reply.isSuccess, "\(reply.text)")
-            return (try #require(reply.json["user_id"] as? Int), try #require(reply.json["token"] as? String))
-        }
-
         @Test func registerLoginAndUserInfo() async throws {
             try await Stack.with { stack in
                 let api = stack.api
-                let alice = try await register(api, "alice")
+                let alice = try await api.register("alice")
                 let login = try await api.post("/douyin/user/login/", [("username", "alice"), ("password", "secret12")])
                 #expect(login.isSuccess)
                 #expect(login.json["user_id"] as? Int == alice.id)
@@ -50,7 +44,7 @@ extension EndToEnd {
                 #expect(multipart.isSuccess, "\(multipart.text)")
 
                 // Another user's profile, relative to the requester.
-                let bob = try await register(api, "bob")
+                let bob = try await api.register("bob")
                 let other = try await api.get("/douyin/user/", [("user_id", String(bob.id)), ("token", alice.token)])
                 #expect((other.json["user"] as? [String: any Sendable])?["name"] as? String == "bob")
             }
@@ -59,13 +53,13 @@ extension EndToEnd {
         @Test func usernamesAreExactAndUnique() async throws {
             try await Stack.with { stack in
                 let api = stack.api
-                _ = try await register(api, "carol")
+                _ = try await api.register("carol")
                 let duplicate = try await api.post("/douyin/user/register/", [("username", "carol"), ("password", "another1")])
                 #expect(duplicate.isCleanFailure)
                 #expect(duplicate.json["token"] == nil)
                 // Case and Unicode form make different usernames (API.md 1.2).
                 for name in ["Carol", "caf\u{E9}", "cafe\u{301}", "😀", String(repeating: "é", count: 32)] {
-                    _ = try await register(api, name)
+                    _ = try await api.register(name)
                 }
             }
         }
@@ -91,7 +85,7 @@ extension EndToEnd {
         @Test func wrongPasswordAndUnknownUserFailTheSameWay() async throws {
             try await Stack.with { stack in
                 let api = stack.api
-                _ = try await register(api, "erin")
+                _ = try await api.register("erin")
                 let wrong = try await api.post("/douyin/user/login/", [("username", "erin"), ("password", "secret13")])
                 let unknown = try await api.post("/douyin/user/login/", [("username", "nobody"), ("password", "secret12")])
                 let caseChanged = try await api.post("/douyin/user/login/", [("username", "Erin"), ("password", "secret12")])
@@ -108,7 +102,7 @@ extension EndToEnd {
         @Test func invalidTokensAreRefused() async throws {
             try await Stack.with { stack in
                 let api = stack.api
-                let frank = try await register(api, "frank")
+                let frank = try await api.register("frank")
                 let id = String(frank.id)
                 var tampered = Array(frank.token)
                 tampered[tampered.count / 2] = tampered[tampered.count / 2] == "A" ? "B" : "A"
@@ -143,7 +137,7 @@ extension EndToEnd {
         @Test func badInputGetsJSONErrorsNever5xx() async throws {
             try await Stack.with { stack in
                 let api = stack.api
-                let gina = try await register(api, "gina")
+                let gina = try await api.register("gina")
                 let token = gina.token
                 var requests: [(String, String, [(String, String)])] = [
                     ("POST", "/douyin/user/register/", []),
