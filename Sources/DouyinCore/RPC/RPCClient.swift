@@ -122,6 +122,10 @@ public final class RPCClient: Sendable {
                 }
                 .connect(host: instance.host, port: instance.rpcPort)
             open[key] = future
+            // Once per connection: forget it when it closes, so the next call reconnects.
+            future.whenSuccess { [weak self] channel in
+                channel.closeFuture.whenComplete { _ in self?.drop(key, future) }
+            }
             return future
         }
         do {
@@ -130,7 +134,6 @@ public final class RPCClient: Sendable {
                 drop(key, future)
                 throw RPCTransportError.connectionClosed
             }
-            channel.closeFuture.whenComplete { [weak self] _ in self?.drop(key, future) }
             return channel
         } catch {
             drop(key, future)
