@@ -17,6 +17,7 @@ OUT="$ROOT/manifest/docs/benchmarks.md"
 
 ensure_packages
 URL="$(DOUYIN_BUILD=release Scripts/dev.sh start)"
+swift build -c release --product douyin-hello >&2
 BIN="$(swift build -c release --show-bin-path)"
 
 HELLO_PORT="$HELLO_PORT" "$BIN/douyin-hello" >/dev/null 2>&1 &
