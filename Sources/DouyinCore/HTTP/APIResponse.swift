@@ -39,7 +39,9 @@ extension Response {
     public static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = jsonContentType
-        let data = (try? JSONEncoder().encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes  // URLs stay readable: "http://", not "http:\/\/"
+        let data = (try? encoder.encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: data)))
     }
 
