@@ -97,7 +97,10 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
             }
             return (s.idle, s.waiters)
         }
-        for waiter in waiters { waiter.continuation.resume(throwing: PoolError.shutDown(pool: name)) }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(throwing: PoolError.shutDown(pool: name))
+        }
         if !idle.isEmpty {
             let box = UncheckedBox(idle)
             try? await threads.runIfActive { for connection in box.value { connection.close() } }
@@ -123,7 +126,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
                         s.leased += 1
                         return .leased(nil)
                     }
-                    s.waiters.append(Waiter(id: waiterID, continuation: continuation))
+                    s.waiters.append(Waiter(id: waiterID, continuation: continuation, timer: nil))
                     return .wait
                 }
                 switch outcome {
@@ -131,10 +134,17 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
                 case .shutDown: continuation.resume(throwing: PoolError.shutDown(pool: name))
                 case .wait:
                     let timeout = acquireTimeout
-                    Task { [weak self] in
-                        try? await Task.sleep(for: timeout)
+                    let timer = Task { [weak self] in
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
                         self?.abandon(waiterID, with: PoolError.acquireTimeout(pool: self?.name ?? ""))
                     }
+                    // Served already (before the timer existed)? Then the timer is not needed.
+                    let stillWaiting = state.withLockedValue { s in
+                        guard let index = s.waiters.firstIndex(where: { $0.id == waiterID }) else { return false }
+                        s.waiters[index].timer = timer
+                        return true
+                    }
+                    if !stillWaiting { timer.cancel() }
                 }
             }
         } onCancel: {
@@ -147,6 +157,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
             guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return s.waiters.remove(at: index)
         }
+        waiter?.timer?.cancel()
         waiter?.continuation.resume(throwing: error)
     }
 
@@ -164,6 +175,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
             return (nil, nil)
         }
         closeNow?.close()
+        waiter?.timer?.cancel()
         waiter?.continuation.resume(returning: UncheckedBox(healthy))
     }
 }
@@ -186,6 +198,8 @@ private final class WaiterID: Equatable, Sendable {
 private struct Waiter<Connection> {
     let id: WaiterID
     let continuation: CheckedContinuation<UncheckedBox<Connection?>, any Error>
+    /// Fails the wait at the acquire timeout; cancelled when a connection comes first.
+    var timer: Task<Void, Never>?
 }
 
 private struct PoolState<Connection> {
