@@ -29,6 +29,12 @@ public enum Gateway {
             )
         )
         let router = host.makeRouter(parsesParameters: false)
+        // Defaults far above API.md's floor (2,000 req/s from one address must pass).
+        let rate = config.reader.double(forKey: "gateway.rate_per_address", default: 20_000)
+        router.add(middleware: AdmissionMiddleware(
+            limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate) : nil,
+            maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
+        ))
         let authenticator = GatewayAuthenticator(keys: host.authKeys)
         let balancers = Dictionary(
             uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
