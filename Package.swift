@@ -181,7 +181,7 @@ let package = Package(
         .target(
             name: "DouyinTestSupport",
             dependencies: [
-                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
+                "DouyinModels", "DouyinCore", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DouyinCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -86,16 +87,6 @@ public struct APIClient: Sendable {
     }
 
     public static func percentEncode(_ text: String) -> String {
-        var encoded = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.append(Character(UnicodeScalar(byte)))
-            default:
-                encoded += String(format: "%%%02X", byte)
-            }
-        }
-        return encoded
+        FormURLEncoding.percentEncode(text)
     }
 }

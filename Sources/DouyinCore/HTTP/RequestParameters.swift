@@ -92,6 +92,25 @@ public enum FormURLEncoding {
         return try validText(bytes)
     }
 
+    /// Percent-encodes everything but RFC 3986's unreserved characters (and `also`).
+    public static func percentEncode(_ text: String, keeping also: Set<UInt8> = []) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.append(byte)
+            case _ where also.contains(byte):
+                encoded.append(byte)
+            default:
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
+    }
+
     /// The bytes as a String, if they are UTF-8 without NUL.
     public static func validText(_ bytes: [UInt8]) throws(DouyinError) -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {

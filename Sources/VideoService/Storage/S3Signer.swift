@@ -1,3 +1,4 @@
+import DouyinCore
 import DouyinCrypto
 import Foundation
 
@@ -52,18 +53,6 @@ struct S3Signer: Sendable {
 
     /// URI encoding as SigV4 wants it: unreserved characters kept, `/` kept in paths.
     static func encode(_ text: String, slash: Bool) -> String {
-        var encoded = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.append(Character(UnicodeScalar(byte)))
-            case UInt8(ascii: "/") where !slash:
-                encoded.append("/")
-            default:
-                encoded += String(format: "%%%02X", byte)
-            }
-        }
-        return encoded
+        FormURLEncoding.percentEncode(text, keeping: slash ? [] : [UInt8(ascii: "/")])
     }
 }
