@@ -26,8 +26,7 @@ public struct Registration: Sendable {
             logger.warning("profile creation failed; undoing registration", metadata: ["user_id": "\(id)", "error": "\(error)"])
             _ = try? await users.call(UserRPC.DeleteProfile.self, .init(id: id))
             try? await store.release(id)
-            throw (error as? DouyinError).map { $0.code == .deadlineExceeded ? $0 : DouyinError(.serviceUnavailable) }
-                ?? DouyinError(.serviceUnavailable)
+            throw (error as? DouyinError)?.code == .deadlineExceeded ? error : DouyinError(.serviceUnavailable)
         }
         try await store.activate(id)
         return AuthResponse(userID: id, token: try tokens.issue(for: id))

@@ -14,7 +14,7 @@ struct MediaRoutes {
                 throw DouyinError(.videoNotFound, "no such media file")
             }
             var headers = HTTPFields()
-            headers[.contentType] = Self.contentType(of: key)
+            headers[.contentType] = MediaTypes.contentType(ofKey: key)
             headers[.acceptRanges] = "bytes"
             switch ByteRange.parse(request.headers[.range], size: size) {
             case .unsatisfiable:
@@ -32,22 +32,6 @@ struct MediaRoutes {
                 headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
                 return Response(status: .partialContent, headers: headers, body: try await storage.read(key, range: range, context: context))
             }
-        }
-    }
-
-    static func contentType(of key: String) -> String {
-        let ext = key.split(separator: ".").last.map(String.init) ?? ""
-        switch ext {
-        case "jpg": return "image/jpeg"
-        case "mp4": return "video/mp4"
-        case "webm": return "video/webm"
-        case "avi": return "video/x-msvideo"
-        case "gif": return "video/gif"
-        case "flv": return "video/x-flv"
-        case "ts": return "video/mp2t"
-        case "mpg": return "video/mpeg"
-        case "ogv": return "video/ogg"
-        default: return "video/octet-stream"
         }
     }
 }

@@ -41,22 +41,19 @@ struct VideoRoutes {
                 throw DouyinError(.invalidParameter, "the upload must be multipart/form-data")
             }
             let upload = try await receiver.receive(request.body, boundary: boundary)
-            do {
-                // Query string over body, as everywhere (API.md 1.1).
-                let params = RequestParameters(sources: [try FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)), upload.fields])
-                var context = context
-                if context.identity == .anonymous {
-                    context.identity = await identity.resolve(headers: request.headers, tokenParameter: params["token"])
-                }
-                let author = try context.requireUser()
-                let title = try params.string("title", codePoints: Publishing.titleLength)
-                guard let file = upload.file else { throw DouyinError.missing("data") }
-                guard upload.fileBytes > 0 else { throw DouyinError.invalid("data", "the file is empty") }
-                try await publishing.publish(file: file, title: title, author: author)
-            } catch {
-                if let file = upload.file { try? FileManager.default.removeItem(atPath: file) }
-                throw error
+            // Whatever happens, the temp file goes (a stored one was already moved away).
+            defer { if let file = upload.file { try? FileManager.default.removeItem(atPath: file) } }
+            // Query string over body, as everywhere (API.md 1.1).
+            let params = RequestParameters(sources: [try FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)), upload.fields])
+            var context = context
+            if context.identity == .anonymous {
+                context.identity = await identity.resolve(headers: request.headers, tokenParameter: params["token"])
             }
+            let author = try context.requireUser()
+            let title = try params.string("title", codePoints: Publishing.titleLength)
+            guard let file = upload.file else { throw DouyinError.missing("data") }
+            guard upload.fileBytes > 0 else { throw DouyinError.invalid("data", "the file is empty") }
+            try await publishing.publish(file: file, title: title, author: author)
             return .success
         }
     }

@@ -86,11 +86,6 @@ public struct VideoStore: Sendable {
         ).rows.map { try $0.column(0, as: Int64.self) })
     }
 
-    /// Storage key and content type of a stored object, for serving.
-    public func contentType(ofPlayKey key: String) async throws -> String? {
-        try await db.query("SELECT content_type FROM video.videos WHERE play_key = \(key)").first?.column(0, as: String.self)
-    }
-
     /// The author of `video`, or nil when there is no such video.
     public func author(of video: Int64) async throws -> UserID? {
         try await db.query("SELECT author_id FROM video.videos WHERE id = \(video)").first?.column(0, as: Int64.self)
