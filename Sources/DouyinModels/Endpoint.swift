@@ -79,3 +79,26 @@ public enum InternalHeader {
     public static let requestID = "x-request-id"
     public static let prefix = "x-douyin-"
 }
+
+/// Where a public request goes, decided from `Endpoint.all` alone.
+public enum Route: Equatable, Sendable {
+    case endpoint(Endpoint)
+    /// A media file of the video service (no token).
+    case media
+    case notFound
+    /// A known path asked with another method (API.md 1: 405, not 404).
+    case methodNotAllowed
+}
+
+extension Endpoint {
+    /// The one routing rule: the gateway routes by it, and services answer 404/405 by it.
+    public static func route(path: some StringProtocol, method: String) -> Route {
+        if let endpoint = at(path: path) {
+            return endpoint.method.rawValue == method ? .endpoint(endpoint) : .methodNotAllowed
+        }
+        if path.hasPrefix(mediaPrefix) {
+            return method == "GET" || method == "HEAD" ? .media : .methodNotAllowed
+        }
+        return .notFound
+    }
+}

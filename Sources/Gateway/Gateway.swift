@@ -82,7 +82,7 @@ struct GatewayRoutes {
     }
 
     func handle(_ request: Request, context: DouyinRequestContext) async throws -> Response {
-        switch RouteTable.resolve(path: request.uri.path, method: request.method) {
+        switch Endpoint.route(path: request.uri.path, method: request.method.rawValue) {
         case .notFound: throw DouyinError(.routeNotFound)
         case .methodNotAllowed: throw DouyinError(.methodNotAllowed)
         case .media:

@@ -25,11 +25,12 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func translate(_ error: any HTTPResponseError, request: Request) -> DouyinError {
         switch error.status {
         case .notFound:
-            // The router has no route for this method and path; a known path
-            // asked with another method is "wrong method" (API.md 1).
-            guard let endpoint = Endpoint.at(path: request.uri.path) else { return DouyinError(.routeNotFound) }
-            guard endpoint.method.rawValue == request.method.rawValue else { return DouyinError(.methodNotAllowed) }
-            return DouyinError(.routeNotFound, "endpoint not available on this service")
+            // The router has no route for this method and path: say why, by the public route table.
+            switch Endpoint.route(path: request.uri.path, method: request.method.rawValue) {
+            case .methodNotAllowed: return DouyinError(.methodNotAllowed)
+            case .endpoint: return DouyinError(.routeNotFound, "endpoint not available on this service")
+            case .media, .notFound: return DouyinError(.routeNotFound)
+            }
         case .methodNotAllowed: return DouyinError(.methodNotAllowed)
         case .contentTooLarge: return DouyinError(.payloadTooLarge)
         case .badRequest: return DouyinError(.invalidParameter, (error as? HTTPError)?.body ?? "bad request")
