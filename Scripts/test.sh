@@ -11,9 +11,7 @@ cd "$ROOT"
 
 ensure_packages
 
-log "checking deployment files"
-python3 -c "import yaml" 2>/dev/null || pip install -q pyyaml
-python3 Scripts/check-deploy.py
+Scripts/check-deploy.sh
 
 WORK="$(mktemp -d /tmp/douyin-test.XXXXXX)"
 chmod 755 "$WORK"

@@ -29,6 +29,11 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Installs a pinned command-line tool from PyPI unless the command exists.
+ensure_pip_tool() {
+    command -v "$1" >/dev/null || pip install -q "$2"
+}
+
 pg_bin() {
     local dir
     dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
