@@ -89,6 +89,18 @@ for name in ["douyin-gateway", "douyin-video"]:
     check(name in by_kind.get("HorizontalPodAutoscaler", {}), f"{name}: no HorizontalPodAutoscaler")
     check(name in by_kind.get("PodDisruptionBudget", {}), f"{name}: no PodDisruptionBudget")
 
+# Grafana: the dashboard parses and queries only series the services export.
+import json
+dashboard = json.loads(read("manifest/deploy/grafana/douyin-dashboard.json"))
+produced = {label.replace(".", "_") for label in re.findall(r'label: "([a-z_.]+)"', "".join(
+    read(os.path.relpath(path, ROOT)) for path in glob.glob(os.path.join(ROOT, "Sources", "**", "*.swift"), recursive=True)))}
+# Hummingbird's MetricsMiddleware series, as the Prometheus registry names them.
+produced |= {"hb_requests", "hb_request_errors", "http_server_request_duration", "http_server_active_requests"}
+for panel in dashboard["panels"]:
+    for target in panel["targets"]:
+        for series in re.findall(r"([a-z_]+)\{", target["expr"]):
+            check(re.sub(r"_(bucket|sum|count)$", "", series) in produced, f"dashboard panel '{panel['title']}' queries unknown series {series}")
+
 for problem in problems:
     print(f"deploy check: {problem}", file=sys.stderr)
 print(f"deploy check: {checks - len(problems)} of {checks} checks passed")

@@ -75,7 +75,17 @@ struct GatewayRoutes {
 
     static let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
 
+    /// The API's paths are registered one by one only so that metrics and spans are
+    /// labelled per endpoint; `handle` makes every routing decision itself.
     func add(to router: Router<DouyinRequestContext>) {
+        for endpoint in Endpoint.all {
+            router.on(RouterPath(endpoint.path), method: HTTPRequest.Method(endpoint.method.rawValue)!) { request, context in
+                try await handle(request, context: context)
+            }
+        }
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on(RouterPath("\(Endpoint.mediaPrefix)**"), method: method) { request, context in try await handle(request, context: context) }
+        }
         for method in Self.methods {
             router.on("**", method: method) { request, context in try await handle(request, context: context) }
         }

@@ -22,13 +22,45 @@ extension EndToEnd {
             }
         }
 
+        /// With an OTLP endpoint configured, one request's spans form one tree:
+        /// the caller's span -> gateway -> user service -> its `video.userStats` RPC.
+        @Test func spansOfOneRequestReachTheCollectorAsOneTree() async throws {
+            let collector = try await OTLPCollector()
+            let environment = ["DOUYIN_OTLP_ENDPOINT": collector.url, "DOUYIN_OTLP_FLUSH_INTERVAL_MS": "100"]
+            try await Stack.with(environment: environment) { stack in
+                let account = try await stack.api.register("spanned")
+                let traceID = "5bf92f3577b34da6a3ce929d0e0e4736"
+                let reply = try await stack.api.get(
+                    "/douyin/user/", [("user_id", account.idString), ("token", account.token)],
+                    headers: [("traceparent", "00-\(traceID)-00f067aa0ba902b7-01")]
+                )
+                #expect(reply.isSuccess)
+                let spans = try await collector.wait { spans in
+                    Set(spans.filter { $0.traceID == traceID }.map(\.service)).isSuperset(of: ["douyin-gateway", "douyin-user", "douyin-video"])
+                }.filter { $0.traceID == traceID }
+                let gateway = try #require(spans.first { $0.service == "douyin-gateway" })
+                let user = try #require(spans.first { $0.service == "douyin-user" })
+                let stats = try #require(spans.first { $0.service == "douyin-video" })
+                #expect(gateway.name == "GET /douyin/user/" && gateway.parentSpanID == "00f067aa0ba902b7")
+                #expect(user.name == "GET /douyin/user/" && user.parentSpanID == gateway.spanID)
+                #expect(stats.name == "video.userStats" && stats.parentSpanID == user.spanID)
+                #expect(gateway.start <= user.start && user.end <= gateway.end)
+                #expect(gateway.attributes["http.response.status_code"] == "200")
+                // Registration started its own trace at the gateway: recorded too, under another id.
+                #expect(collector.received.contains { $0.name == "POST /douyin/user/register/" && $0.traceID != traceID })
+            }
+        }
+
         @Test func servicesExposeRPCAndPoolMetrics() async throws {
             try await Stack.with { stack in
                 let account = try await stack.api.register("metered")
                 _ = try await stack.api.get("/douyin/user/", [("user_id", account.idString), ("token", account.token)])
                 let port = try #require(try await stack.httpPorts(of: .user).first)
                 let metrics = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/metrics").text
-                for series in ["douyin_rpc_server_requests_total", "douyin_rpc_client_requests_total", "douyin_pool_connections", "http_server_request_duration"] {
+                for series in [
+                    "douyin_rpc_server_requests_total", "douyin_rpc_client_requests_total", "douyin_pool_connections",
+                    "http_server_request_duration", "douyin_registry_instances{service=\"video\"} 1",
+                ] {
                     #expect(metrics.contains(series), "\(series) missing")
                 }
                 let ready = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/readyz")

@@ -34,6 +34,8 @@ public struct DouyinConfig: Sendable {
     public var maxUploadBytes: Int
     public var publicBaseURL: String?
     public var tokenTTL: Duration
+    /// Span export over OTLP/HTTP; nil (the default) = tracing only in logs.
+    public var tracing: SpanExporter.Configuration?
     /// For service-specific keys.
     public let reader: ConfigReader
 
@@ -83,12 +85,30 @@ public struct DouyinConfig: Sendable {
         maxUploadBytes = reader.int(forKey: "max_upload_bytes", default: 104_857_600)
         publicBaseURL = reader.string(forKey: "public_base_url").flatMap { $0.isEmpty ? nil : $0 }
         tokenTTL = .seconds(reader.int(forKey: "token_ttl_seconds", default: 604_800))
+        tracing = try Self.tracing(reader)
         guard (0...65535).contains(httpPort), (0...65535).contains(rpcPort) else {
             throw ConfigError.invalid("ports must be 0...65535")
         }
         guard maxUploadBytes > 0, tokenTTL > .zero, registryTTL >= .seconds(1) else {
             throw ConfigError.invalid("max_upload_bytes, token_ttl_seconds and registry.ttl_ms must be positive")
         }
+    }
+
+    /// Span export settings; nil unless `otlp.endpoint` is set.
+    static func tracing(_ reader: ConfigReader) throws -> SpanExporter.Configuration? {
+        guard let endpoint = reader.string(forKey: "otlp.endpoint"), !endpoint.isEmpty else { return nil }
+        let tracing = SpanExporter.Configuration(
+            endpoint: endpoint,
+            sampleRatio: reader.double(forKey: "otlp.sample_ratio", default: 1),
+            interval: .milliseconds(reader.int(forKey: "otlp.flush_interval_ms", default: 5000))
+        )
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+            throw ConfigError.invalid("otlp.endpoint must be an http(s) URL, not \(endpoint)")
+        }
+        guard (0...1).contains(tracing.sampleRatio), tracing.interval > .zero else {
+            throw ConfigError.invalid("otlp.sample_ratio must be within 0...1 and otlp.flush_interval_ms positive")
+        }
+        return tracing
     }
 }
 

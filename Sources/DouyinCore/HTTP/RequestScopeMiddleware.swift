@@ -5,27 +5,38 @@ import Hummingbird
 import Logging
 
 /// Gives each request its id, deadline and trace, for logs and for the RPCs it makes,
-/// and writes one access-log line when it is answered.
+/// and writes one access-log line (and a span, when tracing is on) when it is answered.
 public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware {
     let timeout: Duration
+    let spans: SpanExporter?
 
-    public init(timeout: Duration) {
+    public init(timeout: Duration, spans: SpanExporter? = nil) {
         self.timeout = timeout
+        self.spans = spans
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestIDHeader = HTTPField.Name(InternalHeader.requestID)!
         let requestID = request.headers[requestIDHeader].flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
         // Continue the caller's trace, or start one; what this hop calls sees it as parent.
-        let trace = (TraceParent(request.headers[HTTPField.Name("traceparent")!]) ?? TraceParent.start()).child()
+        let caller = TraceParent(request.headers[HTTPField.Name("traceparent")!])
+        let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
+        let timer = SpanTimer()
         var context = context
         context.logger[metadataKey: "request_id"] = "\(requestID)"
         context.logger[metadataKey: "trace_id"] = "\(trace.traceID)"
         let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: trace.description)
         let start = ContinuousClock.now
-        var response = try await RPCCallContext.$current.withValue(scope) {
-            try await next(request, context)
+        var response: Response
+        do {
+            response = try await RPCCallContext.$current.withValue(scope) {
+                try await next(request, context)
+            }
+        } catch {
+            record(request, status: 500, trace: trace, caller: caller, timer: timer, route: context.endpointPath)
+            throw error
         }
+        record(request, status: Int(response.status.code), trace: trace, caller: caller, timer: timer, route: context.endpointPath)
         response.headers[requestIDHeader] = requestID
         let elapsed = start.duration(to: .now)
         context.logger.info(
@@ -38,6 +49,27 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
             ]
         )
         return response
+    }
+
+    private func record(_ request: Request, status: Int, trace: TraceParent, caller: TraceParent?, timer: SpanTimer, route: String?) {
+        guard let spans, trace.isSampled else { return }
+        let route = Self.route(of: request.uri.path, matched: route)
+        spans.record(timer.finish(
+            trace, parent: caller?.spanID, name: "\(request.method.rawValue) \(route)",
+            attributes: [
+                ("http.request.method", .string(request.method.rawValue)), ("http.route", .string(route)),
+                ("url.path", .string(request.uri.path)), ("http.response.status_code", .int(status)),
+            ],
+            error: status >= 500 ? "HTTP \(status)" : nil
+        ))
+    }
+
+    /// A low-cardinality name for the span: the API endpoint, the media prefix, or the matched route.
+    static func route(of path: String, matched: String?) -> String {
+        if let endpoint = Endpoint.at(path: path) { return endpoint.path }
+        if path.hasPrefix(Endpoint.mediaPrefix) { return Endpoint.mediaPrefix + "{key}" }
+        guard let matched, !matched.contains("*") else { return "unmatched" }
+        return matched
     }
 
     static func newRequestID() -> String {

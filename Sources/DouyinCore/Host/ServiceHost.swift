@@ -29,6 +29,8 @@ public final class ServiceHost: Sendable {
     public let discovery: ServiceDiscovery
     public let rpc: RPCServer
     public let authKeys: AuthKeys
+    /// Present when an OTLP endpoint is configured.
+    public let spans: SpanExporter?
     private let clients = NIOLockedValueBox<[ServiceName: RPCClient]>([:])
     private let ports = BoundPorts()
     private let draining = NIOLockedValueBox(false)
@@ -45,7 +47,13 @@ public final class ServiceHost: Sendable {
         self.redis = RedisClient(config.redis)
         self.registry = ServiceRegistry(redis: redis)
         self.discovery = ServiceDiscovery(registry: registry, redisConfiguration: config.redis, logger: logger)
-        self.rpc = RPCServer(logger: logger)
+        self.spans = config.tracing.map { tracing in
+            SpanExporter(tracing, resource: [
+                ("service.name", "douyin-\(config.service.rawValue)"), ("service.instance.id", config.instanceID),
+                ("service.version", DouyinVersion.current),
+            ], logger: logger)
+        }
+        self.rpc = RPCServer(logger: logger, spans: spans)
         if let schema {
             let postgres = PostgresClient(config.postgres, logger: logger)
             let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
@@ -80,19 +88,22 @@ public final class ServiceHost: Sendable {
     /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
     public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
-        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout))
+        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, spans: spans))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
         HealthRoutes(
             isDraining: { [draining] in draining.withLockedValue { $0 } },
             checks: readinessChecks,
-            beforeScrape: { [postgres, redis] in
+            beforeScrape: { [postgres, redis, discovery] in
                 for (pool, usage) in [("postgres", postgres?.usage), ("redis", redis.usage)] {
                     guard let usage else { continue }
                     Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "open")]).record(usage.open)
                     Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "leased")]).record(usage.leased)
                     Gauge(label: "douyin_pool_waiters", dimensions: [("pool", pool)]).record(usage.waiting)
+                }
+                for (service, count) in discovery.knownInstanceCounts {
+                    Gauge(label: "douyin_registry_instances", dimensions: [("service", service.rawValue)]).record(count)
                 }
             }
         ).add(to: router)
@@ -131,10 +142,11 @@ public final class ServiceHost: Sendable {
             )
         }
         // Shutdown runs in reverse: leave the registry, mark unhealthy, stop the
-        // extras (which end long-lived sockets), drain HTTP, then RPC, then discovery.
-        // A drain that overruns the deadline is cancelled, so SIGTERM always ends the process.
+        // extras (which end long-lived sockets), drain HTTP, then RPC, then discovery,
+        // then send the last spans. A drain that overruns the deadline is cancelled,
+        // so SIGTERM always ends the process.
         var configuration = ServiceGroupConfiguration(
-            services: [
+            services: (spans.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: discovery),
                 .init(service: RPCServerService(rpc)),
                 .init(service: app),

@@ -27,9 +27,14 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
         self.flags = flags
     }
 
-    /// A new trace, sampled.
-    public static func start() -> TraceParent {
-        TraceParent(traceID: randomHex(16), spanID: randomHex(8), flags: "01")
+    /// A new trace; `sampled` sets the flag that tells every hop whether to record spans.
+    public static func start(sampled: Bool = true) -> TraceParent {
+        TraceParent(traceID: randomHex(16), spanID: randomHex(8), flags: sampled ? "01" : "00")
+    }
+
+    /// Whether the trace's spans are recorded (the low bit of the flags).
+    public var isSampled: Bool {
+        (UInt8(flags, radix: 16) ?? 0) & 1 == 1
     }
 
     /// The same trace with this hop as the parent.

@@ -19,9 +19,12 @@ public final class RPCServer: Sendable {
     private let logger: Logger
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let inFlight = NIOLockedValueBox(0)
+    private let spans: SpanExporter?
 
-    public init(logger: Logger) {
+    /// - Parameter spans: where a span per answered call goes, when tracing is on.
+    public init(logger: Logger, spans: SpanExporter? = nil) {
         self.logger = logger
+        self.spans = spans
     }
 
     /// Serves `method` with `body`.
@@ -72,19 +75,29 @@ public final class RPCServer: Sendable {
         inFlight.withLockedValue { $0 += 1 }
         defer { inFlight.withLockedValue { $0 -= 1 } }
         let start = ContinuousClock.now
-        let reply = await answer(frame)
+        let timer = SpanTimer()
+        let caller = TraceParent(frame.traceparent)
+        let trace = caller?.child()
+        let reply = await answer(frame, trace: trace)
         RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: start.duration(to: .now))
+        if let spans, let trace, trace.isSampled {
+            var attributes: [(key: String, value: Span.Value)] = [("rpc.system", .string("douyin")), ("rpc.method", .string(frame.method))]
+            if reply.kind == .error { attributes.append(("douyin.status_code", .int(Int(reply.errorCode)))) }
+            spans.record(timer.finish(
+                trace, parent: caller?.spanID, name: frame.method, attributes: attributes,
+                error: reply.kind == .error ? String(buffer: reply.payload) : nil
+            ))
+        }
         return reply
     }
 
-    private func answer(_ frame: RPCFrame) async -> RPCFrame {
+    private func answer(_ frame: RPCFrame, trace: TraceParent?) async -> RPCFrame {
         var reply = RPCFrame(kind: .response, streamID: frame.streamID, method: frame.method, requestID: frame.requestID)
         guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
             return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
         }
         let deadline = frame.deadlineMilliseconds > 0
             ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
-        let trace = TraceParent(frame.traceparent)?.child()
         let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: trace?.description ?? "")
         do {
             reply.payload = try await RPCCallContext.$current.withValue(callContext) {

@@ -37,6 +37,11 @@ public final class ServiceDiscovery: Service, Sendable {
         return await refresh(service)
     }
 
+    /// How many instances of each service this process knows of (for `/metrics`).
+    public var knownInstanceCounts: [ServiceName: Int] {
+        cache.withLockedValue { $0.mapValues(\.instances.count) }
+    }
+
     @discardableResult
     func refresh(_ service: ServiceName) async -> [ServiceInstance] {
         do {
