@@ -15,7 +15,8 @@ public enum UserService {
             store: relationStore,
             users: KnownUsers { ids in Array(try await store.existing(ids)) },
             directory: directory,
-            chat: host.client(for: .chat)
+            chat: host.client(for: .chat),
+            feedVersion: FeedVersion(redis: host.redis, logger: host.logger)
         )
         RelationRoutes(relations: relations).add(to: router)
         try await host.run(router)

@@ -15,21 +15,23 @@ public enum VideoService {
         let assembler = VideoAssembler(store: store, users: users)
         let knownUsers = KnownUsers(users: users)
         let media = MediaBase(publicBaseURL: config.publicBaseURL)
+        let feedVersion = FeedVersion(redis: host.redis, logger: host.logger)
 
         let router = host.makeRouter()
         VideoRoutes(
             store: store,
             assembler: assembler,
-            publishing: Publishing(store: store, storage: storage, logger: host.logger),
+            publishing: Publishing(store: store, storage: storage, feedVersion: feedVersion, logger: host.logger),
             receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
             users: knownUsers,
             identity: host.identityResolver,
-            media: media
+            media: media,
+            feedHead: FeedHeadCache(version: feedVersion)
         ).add(to: router)
         InteractionRoutes(
             interactions: Interactions(
                 videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                assembler: assembler, users: users, knownUsers: knownUsers
+                assembler: assembler, users: users, knownUsers: knownUsers, feedVersion: feedVersion
             ),
             media: media
         ).add(to: router)

@@ -7,6 +7,8 @@ public struct Relations: Sendable {
     let users: KnownUsers
     let directory: UserDirectory
     let chat: RPCClient
+    /// Follows change the counts shown with every author in the feed.
+    let feedVersion: FeedVersion
 
     public enum Action: Int64, Sendable {
         case follow = 1
@@ -20,6 +22,7 @@ public struct Relations: Sendable {
         case .follow: try await store.follow(requester, target)
         case .unfollow: try await store.unfollow(requester, target)
         }
+        await feedVersion.bump()
     }
 
     public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {

@@ -13,15 +13,29 @@ struct VideoRoutes {
     let users: KnownUsers
     let identity: IdentityResolver
     let media: MediaBase
+    let feedHead: FeedHeadCache
     static let feedPageSize = 30
 
     func add(to router: Router<DouyinRequestContext>) {
         router.get("/douyin/feed/") { request, context in
             let viewer = try context.optionalUser()
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let bound = Self.feedBound(try context.params.optionalInt64("latest_time"), now: now)
+            let latest = try context.params.optionalInt64("latest_time")
+            let bound = Self.feedBound(latest, now: now)
+            let mediaBase = media.base(for: request)
+            // Everyone without a token sees the same newest page: served from memory while current.
+            if viewer == nil, let head = try await feedHead.page(
+                bound: bound, isHeadRequest: latest == nil || latest == 0, mediaBase: mediaBase,
+                build: { [store, assembler] in
+                    let rows = try await store.feed(before: .max, limit: Self.feedPageSize)
+                    let videos = try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase)
+                    return (videos, rows.first?.publishedAt, rows.last?.publishedAt)
+                }
+            ) {
+                return APIResponse(FeedResponse(nextTime: head.oldest ?? bound, videoList: head.videos))
+            }
             let rows = try await store.feed(before: bound, limit: Self.feedPageSize)
-            let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: media.base(for: request))
+            let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
             return APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
         }
         router.get("/douyin/publish/list/") { request, context in

@@ -10,11 +10,14 @@ struct Interactions: Sendable {
     let assembler: VideoAssembler
     let users: RPCClient
     let knownUsers: KnownUsers
+    /// Likes and comments change counts the feed shows.
+    let feedVersion: FeedVersion
 
     static let commentLength = 1...500
 
     func setFavorite(_ liked: Bool, user: UserID, video: Int64) async throws {
         guard try await favorites.set(liked: liked, user: user, video: video) else { throw DouyinError(.videoNotFound) }
+        await feedVersion.bump()
     }
 
     func favoriteList(of user: UserID, viewer: UserID, page: Page, mediaBase: String) async throws -> VideoListResponse {
@@ -25,13 +28,16 @@ struct Interactions: Sendable {
 
     func addComment(video: Int64, user: UserID, content: String) async throws -> Comment {
         guard let row = try await comments.add(video: video, user: user, content: content) else { throw DouyinError(.videoNotFound) }
+        await feedVersion.bump()
         return try await assemble([row], viewer: user)[0]
     }
 
     func deleteComment(_ id: Int64, video: Int64, requester: UserID) async throws -> Comment {
         guard try await videos.author(of: video) != nil else { throw DouyinError(.videoNotFound) }
         switch try await comments.delete(id, video: video, requester: requester) {
-        case .deleted(let row): return try await assemble([row], viewer: requester)[0]
+        case .deleted(let row):
+            await feedVersion.bump()
+            return try await assemble([row], viewer: requester)[0]
         case .notFound: throw DouyinError(.commentNotFound)
         case .forbidden: throw DouyinError(.forbidden, "only the comment's author or the video's author may delete it")
         }

@@ -9,6 +9,7 @@ import NIOPosix
 struct Publishing: Sendable {
     let store: VideoStore
     let storage: any MediaStorage
+    let feedVersion: FeedVersion
     let logger: Logger
     static let titleLength = 1...100
 
@@ -32,6 +33,7 @@ struct Publishing: Sendable {
             logger.warning("publish failed; stored objects removed", metadata: ["error": "\(error)"])
             throw error
         }
+        await feedVersion.bump()
     }
 
     /// Media work is CPU-heavy and blocking: it runs on the shared thread pool.
