@@ -7,7 +7,8 @@ public enum UserService {
         let host = try await ServiceHost(config: config, schema: "users")
         let store = ProfileStore(db: host.postgres!)
         let relationStore = RelationStore(db: host.postgres!)
-        let directory = UserDirectory(store: store, videos: host.client(for: .video))
+        let versions = ContentVersions(redis: host.redis, logger: host.logger)
+        let directory = UserDirectory(store: store, videos: host.client(for: .video), cache: UserInfoCache(versions: versions))
         UserRPCMethods(store: store, directory: directory).register(on: host.rpc)
         let router = host.makeRouter()
         UserRoutes(directory: directory).add(to: router)
@@ -16,7 +17,7 @@ public enum UserService {
             users: KnownUsers { ids in Array(try await store.existing(ids)) },
             directory: directory,
             chat: host.client(for: .chat),
-            feedVersion: FeedVersion(redis: host.redis, logger: host.logger)
+            versions: versions
         )
         RelationRoutes(relations: relations).add(to: router)
         try await host.run(router)

@@ -15,23 +15,23 @@ public enum VideoService {
         let assembler = VideoAssembler(store: store, users: users)
         let knownUsers = KnownUsers(users: users)
         let media = MediaBase(publicBaseURL: config.publicBaseURL)
-        let feedVersion = FeedVersion(redis: host.redis, logger: host.logger)
+        let versions = ContentVersions(redis: host.redis, logger: host.logger)
 
         let router = host.makeRouter()
         VideoRoutes(
             store: store,
             assembler: assembler,
-            publishing: Publishing(store: store, storage: storage, feedVersion: feedVersion, logger: host.logger),
+            publishing: Publishing(store: store, storage: storage, versions: versions, logger: host.logger),
             receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
             users: knownUsers,
             identity: host.identityResolver,
             media: media,
-            feedHead: FeedHeadCache(version: feedVersion)
+            feedHead: FeedHeadCache(versions: versions)
         ).add(to: router)
         InteractionRoutes(
             interactions: Interactions(
                 videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                assembler: assembler, users: users, knownUsers: knownUsers, feedVersion: feedVersion
+                assembler: assembler, users: users, knownUsers: knownUsers, versions: versions
             ),
             media: media
         ).add(to: router)

@@ -7,8 +7,8 @@ public struct Relations: Sendable {
     let users: KnownUsers
     let directory: UserDirectory
     let chat: RPCClient
-    /// Follows change the counts shown with every author in the feed.
-    let feedVersion: FeedVersion
+    /// Follows change both users' counts and the follower's `is_follow`, in profiles and feeds.
+    let versions: ContentVersions
 
     public enum Action: Int64, Sendable {
         case follow = 1
@@ -22,7 +22,7 @@ public struct Relations: Sendable {
         case .follow: try await store.follow(requester, target)
         case .unfollow: try await store.unfollow(requester, target)
         }
-        await feedVersion.bump()
+        await versions.changed(users: [requester, target])
     }
 
     public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {

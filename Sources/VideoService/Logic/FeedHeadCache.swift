@@ -2,7 +2,7 @@ import DouyinCore
 import DouyinModels
 import NIOConcurrencyHelpers
 
-/// The anonymous feed's first page, kept in memory while `FeedVersion` is unchanged.
+/// The anonymous feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.
 ///
 /// Every client without a token asks for the same page, and it costs a query
 /// plus a batch RPC (that makes its own query and RPC) to build: here it costs
@@ -18,15 +18,15 @@ final class FeedHeadCache: Sendable {
         let builtAt: ContinuousClock.Instant
     }
 
-    private let version: FeedVersion
+    private let versions: ContentVersions
     private let maxAge: Duration
     /// By media base URL: play and cover URLs depend on the request's host.
     private let heads = NIOLockedValueBox<[String: Head]>([:])
     private let building = NIOLockedValueBox<[String: Task<Head, any Error>]>([:])
     private static let maxHosts = 16
 
-    init(version: FeedVersion, maxAge: Duration = .seconds(2)) {
-        self.version = version
+    init(versions: ContentVersions, maxAge: Duration = .seconds(2)) {
+        self.versions = versions
         self.maxAge = maxAge
     }
 
@@ -37,7 +37,7 @@ final class FeedHeadCache: Sendable {
         bound: Int64, isHeadRequest: Bool, mediaBase: String,
         build: @escaping @Sendable () async throws -> (videos: [Video], newest: Int64?, oldest: Int64?)
     ) async throws -> Head? {
-        guard let current = try? await version.current() else { return nil }
+        guard let current = try? await versions.feed() else { return nil }
         let cached = heads.withLockedValue { $0[mediaBase] }
         if let cached, cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
             return bound > (cached.newest ?? .min) ? cached : nil

@@ -10,14 +10,14 @@ struct Interactions: Sendable {
     let assembler: VideoAssembler
     let users: RPCClient
     let knownUsers: KnownUsers
-    /// Likes and comments change counts the feed shows.
-    let feedVersion: FeedVersion
+    /// Likes and comments change counts that feeds and profiles show.
+    let versions: ContentVersions
 
     static let commentLength = 1...500
 
     func setFavorite(_ liked: Bool, user: UserID, video: Int64) async throws {
-        guard try await favorites.set(liked: liked, user: user, video: video) else { throw DouyinError(.videoNotFound) }
-        await feedVersion.bump()
+        guard let author = try await favorites.set(liked: liked, user: user, video: video) else { throw DouyinError(.videoNotFound) }
+        await versions.changed(users: [user, author])
     }
 
     func favoriteList(of user: UserID, viewer: UserID, page: Page, mediaBase: String) async throws -> VideoListResponse {
@@ -28,7 +28,7 @@ struct Interactions: Sendable {
 
     func addComment(video: Int64, user: UserID, content: String) async throws -> Comment {
         guard let row = try await comments.add(video: video, user: user, content: content) else { throw DouyinError(.videoNotFound) }
-        await feedVersion.bump()
+        await versions.changed()
         return try await assemble([row], viewer: user)[0]
     }
 
@@ -36,7 +36,7 @@ struct Interactions: Sendable {
         guard try await videos.author(of: video) != nil else { throw DouyinError(.videoNotFound) }
         switch try await comments.delete(id, video: video, requester: requester) {
         case .deleted(let row):
-            await feedVersion.bump()
+            await versions.changed()
             return try await assemble([row], viewer: requester)[0]
         case .notFound: throw DouyinError(.commentNotFound)
         case .forbidden: throw DouyinError(.forbidden, "only the comment's author or the video's author may delete it")

@@ -9,7 +9,7 @@ import NIOPosix
 struct Publishing: Sendable {
     let store: VideoStore
     let storage: any MediaStorage
-    let feedVersion: FeedVersion
+    let versions: ContentVersions
     let logger: Logger
     static let titleLength = 1...100
 
@@ -33,7 +33,7 @@ struct Publishing: Sendable {
             logger.warning("publish failed; stored objects removed", metadata: ["error": "\(error)"])
             throw error
         }
-        await feedVersion.bump()
+        await versions.changed(users: [author])
     }
 
     /// Media work is CPU-heavy and blocking: it runs on the shared thread pool.

@@ -14,20 +14,20 @@ public struct FavoriteStore: Sendable {
         self.db = db
     }
 
-    /// Likes or unlikes; false when the video does not exist.
-    public func set(liked: Bool, user: UserID, video: Int64) async throws -> Bool {
+    /// Likes or unlikes; returns the video's author, nil when the video does not exist.
+    public func set(liked: Bool, user: UserID, video: Int64) async throws -> UserID? {
         try await db.transaction { connection in
             guard let author = try connection.query("SELECT author_id FROM video.videos WHERE id = \(video)").first?.column(0, as: Int64.self) else {
-                return false
+                return nil
             }
             let changed = liked
                 ? try connection.query("INSERT INTO video.favorites (user_id, video_id) VALUES (\(user), \(video)) ON CONFLICT DO NOTHING").affectedRows
                 : try connection.query("DELETE FROM video.favorites WHERE user_id = \(user) AND video_id = \(video)").affectedRows
-            guard changed == 1 else { return true }
+            guard changed == 1 else { return author }
             let delta: Int64 = liked ? 1 : -1
             try connection.query("UPDATE video.videos SET favorite_count = favorite_count + \(delta) WHERE id = \(video)")
             try Self.adjustStats(connection, liker: user, author: author, by: delta)
-            return true
+            return author
         }
     }
 

@@ -1,0 +1,46 @@
+import DouyinModels
+import DouyinRedis
+import Logging
+
+/// Counters in Redis that say when cached pages and profiles went stale: one for
+/// the public feed, one per user.
+///
+/// Every write that changes what a feed page or a user's profile shows bumps
+/// them after it commits and before it answers. A cached item is valid only for
+/// the version it was built at, so any read issued after a write returns sees a
+/// newer version and misses the cache: read-your-writes on every instance, for
+/// one Redis round trip per read.
+public struct ContentVersions: Sendable {
+    static let feedKey = "douyin:feed:version"
+    static func userKey(_ id: UserID) -> String { "douyin:user:\(id):version" }
+
+    let redis: RedisClient
+    let logger: Logger
+
+    public init(redis: RedisClient, logger: Logger) {
+        self.redis = redis
+        self.logger = logger
+    }
+
+    /// The feed's version; throws when Redis cannot say (then no cache may be used).
+    public func feed() async throws -> Int64 {
+        try await redis.send("GET", Self.feedKey).integer ?? 0
+    }
+
+    /// Each user's version, in one round trip (single-key GETs, so Redis Cluster can route each).
+    public func users(_ ids: [UserID]) async throws -> [UserID: Int64] {
+        guard !ids.isEmpty else { return [:] }
+        let replies = try await redis.pipeline(ids.map { ["GET", Self.userKey($0)] })
+        return Dictionary(zip(ids, replies.map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Marks the feed and these users' profiles stale. A failure is logged, not
+    /// thrown: the write is committed, and caches also expire on their own.
+    public func changed(users: [UserID] = []) async {
+        do {
+            _ = try await redis.pipeline([["INCR", Self.feedKey]] + Set(users).map { ["INCR", Self.userKey($0)] })
+        } catch {
+            logger.warning("could not bump content versions; caches may lag for their lifetime", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import DouyinTestSupport
+import Foundation
+import Testing
+
+extension EndToEnd {
+    /// Pages and profiles served from memory never hide a write: whatever instance
+    /// answers, a read issued after a write returns shows it.
+    @Suite struct CachingTests {
+        func videos(_ reply: APIClient.Reply) -> [[String: any Sendable]] {
+            reply.json["video_list"] as? [[String: any Sendable]] ?? []
+        }
+
+        /// The anonymous feed head is served from memory, yet every write shows in
+        /// any read issued after it returns, whichever video instance answers.
+        @Test func anonymousFeedShowsEveryWriteAtOnceAcrossInstances() async throws {
+            try await Stack.with { stack in
+                try stack.start(.video, name: "video2")
+                try await stack.waitUntilRegistered(.video, count: 2)
+                let api = stack.api
+                let author = try await api.register("cached")
+                let fan = try await api.register("cachefan")
+                func head() async throws -> [String: any Sendable] {
+                    // Several reads, so both instances answer and both have cached the page.
+                    var first: [String: any Sendable] = [:]
+                    for _ in 0..<6 { first = try #require(videos(try await api.get("/douyin/feed/")).first) }
+                    return first
+                }
+                func authorOf(_ video: [String: any Sendable]) -> [String: any Sendable] {
+                    video["author"] as? [String: any Sendable] ?? [:]
+                }
+                let first = try await api.publishClip(as: author, title: "one")
+                #expect(try await head()["id"] as? Int == first)
+                let second = try await api.publishClip(as: author, title: "two")
+                let afterPublish = try await head()
+                #expect(afterPublish["id"] as? Int == second && authorOf(afterPublish)["work_count"] as? Int == 2)
+
+                let liked = try await api.post("/douyin/favorite/action/", [("video_id", String(second)), ("action_type", "1"), ("token", fan.token)])
+                #expect(liked.isSuccess)
+                let afterLike = try await head()
+                #expect(afterLike["favorite_count"] as? Int == 1 && authorOf(afterLike)["total_favorited"] as? Int == 1)
+
+                let followed = try await api.post("/douyin/relation/action/", [("to_user_id", author.idString), ("action_type", "1"), ("token", fan.token)])
+                #expect(followed.isSuccess)
+                #expect(authorOf(try await head())["follower_count"] as? Int == 1)
+
+                let commented = try await api.post(
+                    "/douyin/comment/action/", [("video_id", String(second)), ("action_type", "1"), ("comment_text", "hi"), ("token", fan.token)]
+                )
+                #expect(commented.isSuccess)
+                #expect(try await head()["comment_count"] as? Int == 1)
+
+                // URLs follow the Host of each request, cached or not.
+                let other = try await api.get("/douyin/feed/", headers: [("Host", "media.example:9")])
+                #expect((videos(other).first?["play_url"] as? String)?.hasPrefix("http://media.example:9/media/") == true)
+                // A page bounded before every video is not the head.
+                let older = try await api.get("/douyin/feed/", [("latest_time", String(Int(Date().timeIntervalSince1970 * 1000) - 600_000))])
+                #expect(videos(older).isEmpty)
+            }
+        }
+
+        @Test func userInfoShowsEveryWriteAtOnceAcrossInstances() async throws {
+            try await Stack.with { stack in
+                try stack.start(.user, name: "user2")
+                try await stack.waitUntilRegistered(.user, count: 2)
+                let api = stack.api
+                let author = try await api.register("profiled")
+                let fan = try await api.register("profilefan")
+                /// The author as the fan sees them, read often enough that both instances cache it.
+                func seen() async throws -> [String: any Sendable] {
+                    var user: [String: any Sendable] = [:]
+                    for _ in 0..<6 {
+                        let reply = try await api.get("/douyin/user/", [("user_id", author.idString), ("token", fan.token)])
+                        user = try #require(reply.json["user"] as? [String: any Sendable])
+                    }
+                    return user
+                }
+                func fanSelf() async throws -> [String: any Sendable] {
+                    let reply = try await api.get("/douyin/user/", [("user_id", fan.idString), ("token", fan.token)])
+                    return try #require(reply.json["user"] as? [String: any Sendable])
+                }
+                #expect(try await seen()["is_follow"] as? Bool == false)
+                _ = try await fanSelf()
+
+                let followed = try await api.post("/douyin/relation/action/", [("to_user_id", author.idString), ("action_type", "1"), ("token", fan.token)])
+                #expect(followed.isSuccess)
+                let afterFollow = try await seen()
+                #expect(afterFollow["is_follow"] as? Bool == true && afterFollow["follower_count"] as? Int == 1)
+                #expect(try await fanSelf()["follow_count"] as? Int == 1)
+
+                let video = try await api.publishClip(as: author, title: "counted")
+                #expect(try await seen()["work_count"] as? Int == 1)
+
+                let liked = try await api.post("/douyin/favorite/action/", [("video_id", String(video)), ("action_type", "1"), ("token", fan.token)])
+                #expect(liked.isSuccess)
+                #expect(try await seen()["total_favorited"] as? Int == 1)
+                #expect(try await fanSelf()["favorite_count"] as? Int == 1)
+
+                let unfollowed = try await api.post("/douyin/relation/action/", [("to_user_id", author.idString), ("action_type", "2"), ("token", fan.token)])
+                #expect(unfollowed.isSuccess)
+                let afterUnfollow = try await seen()
+                #expect(afterUnfollow["is_follow"] as? Bool == false && afterUnfollow["follower_count"] as? Int == 0)
+            }
+        }
+    }
+}
