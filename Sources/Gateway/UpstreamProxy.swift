@@ -94,9 +94,12 @@ struct UpstreamProxy: Sendable {
                     headers: Self.responseHeaders(answerHead.headers),
                     body: ResponseBody(byteBuffer: answerBody)
                 )
-            } catch UpstreamConnections.Failure.notSent {
+            } catch UpstreamConnections.Failure.notSent(let error) {
                 balancer.eject(instance.id)
-                context.logger.warning("upstream unreachable", metadata: ["service": "\(balancer.service.rawValue)", "instance": "\(instance.id)"])
+                context.logger.warning(
+                    "upstream unreachable",
+                    metadata: ["service": "\(balancer.service.rawValue)", "instance": "\(instance.id)", "error": "\(error)"]
+                )
             } catch UpstreamConnections.Failure.timedOut {
                 throw DouyinError(.deadlineExceeded)
             } catch {

@@ -112,7 +112,7 @@ public final class RPCClient: Sendable {
             if let existing = open[key] { return existing }
             let future = ClientBootstrap(group: group)
                 .connectTimeout(.seconds(1))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
