@@ -135,6 +135,16 @@ public final class Stack: @unchecked Sendable {
         (try? String(contentsOf: logDirectory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
     }
 
+    /// Whether `name`'s log shows `text` within `timeout` (log lines are written by a background thread).
+    public func logs(_ name: String, contain text: String, within timeout: Duration = .seconds(5)) async -> Bool {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if log(of: name).contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return log(of: name).contains(text)
+    }
+
     /// The live registry entries of `service`.
     public func registered(_ service: ServiceName) async throws -> [String] {
         let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1))

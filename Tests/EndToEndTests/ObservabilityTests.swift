@@ -17,7 +17,7 @@ extension EndToEnd {
                 #expect(reply.isSuccess)
                 let marker = "\"trace_id\":\"\(traceID)\""
                 for name in ["gateway", "user"] {
-                    #expect(stack.log(of: name).contains(marker), "\(name) did not log the trace id")
+                    #expect(await stack.logs(name, contain: marker), "\(name) did not log the trace id")
                 }
             }
         }

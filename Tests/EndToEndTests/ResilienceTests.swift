@@ -57,8 +57,8 @@ extension EndToEnd {
                     #expect(reply.isSuccess, "\(reply.text)")
                 }
                 // Both auth processes served registrations (power of two choices spreads load).
-                #expect(stack.log(of: "auth").contains("/douyin/user/register/"))
-                #expect(stack.log(of: "auth-2").contains("/douyin/user/register/"))
+                #expect(await stack.logs("auth", contain: "/douyin/user/register/"))
+                #expect(await stack.logs("auth-2", contain: "/douyin/user/register/"))
             }
         }
     }

@@ -22,6 +22,20 @@ public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
     }
 }
 
+/// A successful answer encoded once and sent many times: a cached page skips
+/// JSON encoding on every request it answers.
+public struct EncodedAPIResponse: ResponseGenerator, Sendable {
+    let bytes: ByteBuffer
+
+    public init(_ body: some Encodable) {
+        bytes = Response.encodeJSON(Success(payload: body))
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: Response.jsonContentType], body: .init(byteBuffer: bytes))
+    }
+}
+
 /// The envelope fields, then the payload's own fields, in one JSON object.
 struct Success<Payload: Encodable>: Encodable {
     let payload: Payload
@@ -39,10 +53,14 @@ extension Response {
     public static func json(_ body: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = jsonContentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: encodeJSON(body)))
+    }
+
+    static func encodeJSON(_ body: some Encodable) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes  // URLs stay readable: "http://", not "http:\/\/"
         let data = (try? encoder.encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: data)))
+        return ByteBuffer(data: data)
     }
 
     /// The error envelope for `error`, with the HTTP status its code maps to.

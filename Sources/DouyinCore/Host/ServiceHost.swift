@@ -165,6 +165,7 @@ public final class ServiceHost: Sendable {
         await postgres?.shutdown()
         await redis.shutdown()
         logger.info("stopped")
+        LogWriter.standardOutput.flush()
     }
 
     /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -9,13 +8,12 @@ import Glibc
 /// Writes each log record as one JSON object per line on standard output.
 ///
 /// Every request writes an access-log line, so this is on the hot path: the
-/// line is built by hand (no JSONSerialization, no date formatter) and written
-/// with one `write(2)`, under a lock so lines from different threads never interleave.
+/// line is built by hand (no JSONSerialization, no date formatter) and handed
+/// whole to `LogWriter`, so lines from different threads never interleave.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     private let label: String
-    private static let lock = NIOLock()
 
     public init(label: String, level: Logger.Level) {
         self.label = label
@@ -42,17 +40,7 @@ public struct JSONLogHandler: LogHandler {
             Self.appendField(key, value, to: &line)
         }
         line += "}\n"
-        Self.lock.withLock {
-            var text = line
-            text.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-        }
+        LogWriter.standardOutput.append(line, wait: event.level >= .warning)
     }
 
     private static func appendField(_ key: String, _ value: Logger.Metadata.Value, to line: inout String) {

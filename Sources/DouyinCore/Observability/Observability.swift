@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
@@ -17,6 +18,8 @@ public enum Observability {
         guard first else { return }
         let logLevel = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel) }
+        // Lines still queued when the process exits are written first.
+        atexit { LogWriter.standardOutput.flush() }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
     }
 }

@@ -17,7 +17,7 @@ struct VideoRoutes {
     static let feedPageSize = 30
 
     func add(to router: Router<DouyinRequestContext>) {
-        router.get("/douyin/feed/") { request, context in
+        router.get("/douyin/feed/") { request, context -> Response in
             let viewer = try context.optionalUser()
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let latest = try context.params.optionalInt64("latest_time")
@@ -32,11 +32,15 @@ struct VideoRoutes {
                     return (videos, rows.first?.publishedAt, rows.last?.publishedAt)
                 }
             ) {
-                return APIResponse(FeedResponse(nextTime: head.oldest ?? bound, videoList: head.videos))
+                // An empty feed's next_time is the request's own bound, so only a full page is reused as is.
+                return try head.oldest == nil
+                    ? APIResponse(FeedResponse(nextTime: bound, videoList: [])).response(from: request, context: context)
+                    : head.response.response(from: request, context: context)
             }
             let rows = try await store.feed(before: bound, limit: Self.feedPageSize)
             let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
-            return APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
+            return try APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
+                .response(from: request, context: context)
         }
         router.get("/douyin/publish/list/") { request, context in
             let viewer = try context.requireUser()

@@ -11,11 +11,12 @@ import NIOConcurrencyHelpers
 final class FeedHeadCache: Sendable {
     struct Head: Sendable {
         let version: Int64
-        let videos: [Video]
         /// Publish times of the newest and oldest video on the page.
         let newest: Int64?
         let oldest: Int64?
         let builtAt: ContinuousClock.Instant
+        /// The whole answer, encoded once; its `next_time` is the oldest video's time.
+        let response: EncodedAPIResponse
     }
 
     private let versions: ContentVersions
@@ -45,7 +46,10 @@ final class FeedHeadCache: Sendable {
         guard isHeadRequest else { return nil }
         return try await shared(key: "\(current) \(mediaBase)") { [heads] in
             let page = try await build()
-            let head = Head(version: current, videos: page.videos, newest: page.newest, oldest: page.oldest, builtAt: .now)
+            let head = Head(
+                version: current, newest: page.newest, oldest: page.oldest, builtAt: .now,
+                response: EncodedAPIResponse(FeedResponse(nextTime: page.oldest ?? 0, videoList: page.videos))
+            )
             heads.withLockedValue { heads in
                 if heads.count >= Self.maxHosts, heads[mediaBase] == nil { heads.removeAll() }
                 if (heads[mediaBase]?.version ?? .min) <= current { heads[mediaBase] = head }

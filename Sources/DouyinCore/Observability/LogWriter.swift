@@ -1,0 +1,105 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Standard output, written by one background thread.
+///
+/// Every request logs a line in every process it crosses; a `write(2)` each,
+/// on the event loop that served the request, cost about a fifth of a
+/// process's throughput. Here a line costs its caller a lock and a copy, and
+/// the writer thread sends whatever has gathered with one write. Warnings and
+/// errors are waited for, so a process that dies right after explaining why
+/// still leaves the explanation. Should the output block for good, lines past
+/// `limit` bytes are dropped and counted rather than holding requests up.
+final class LogWriter: @unchecked Sendable {
+    static let standardOutput = LogWriter(descriptor: 1)
+
+    private enum State: Equatable {
+        case idle
+        case pending
+    }
+
+    private let descriptor: Int32
+    private let limit: Int
+    private let condition = ConditionLock(value: State.idle)
+    // Guarded by `condition`.
+    private var pending: [UInt8] = []
+    private var dropped = 0
+    /// Bytes appended and bytes written so far, for `flush`.
+    private var appended = 0
+    private var written = 0
+
+    init(descriptor: Int32, limit: Int = 8 << 20) {
+        self.descriptor = descriptor
+        self.limit = limit
+        let thread = Thread { [self] in run() }
+        thread.name = "log-writer"
+        thread.start()
+    }
+
+    func append(_ line: String, wait: Bool = false) {
+        condition.lock()
+        let utf8 = line.utf8
+        if pending.count + utf8.count > limit {
+            dropped += 1
+        } else {
+            pending.append(contentsOf: utf8)
+            appended += utf8.count
+        }
+        let mark = appended
+        condition.unlock(withValue: .pending)
+        if wait { flush(upTo: mark) }
+    }
+
+    /// Returns once everything appended before the call is written.
+    func flush() {
+        condition.lock()
+        let mark = appended
+        condition.unlock()
+        flush(upTo: mark)
+    }
+
+    private func flush(upTo mark: Int) {
+        while true {
+            condition.lock()
+            let done = written >= mark
+            condition.unlock()
+            if done { return }
+            usleep(200)
+        }
+    }
+
+    private func run() {
+        var batch: [UInt8] = []
+        while true {
+            condition.lock(whenValue: .pending)
+            swap(&batch, &pending)
+            let lost = dropped
+            dropped = 0
+            condition.unlock(withValue: .idle)
+            if lost > 0 {
+                writeAll(Array("{\"level\":\"warning\",\"msg\":\"log output blocked; \(lost) lines dropped\"}\n".utf8))
+            }
+            writeAll(batch)
+            condition.lock()
+            written += batch.count
+            condition.unlock(withValue: pending.isEmpty ? .idle : .pending)
+            batch.removeAll(keepingCapacity: batch.capacity <= 1 << 20)
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { return }
+                offset += count
+            }
+        }
+    }
+}
