@@ -1,4 +1,4 @@
-import DouyinCore
+@testable import DouyinCore
 import Testing
 
 @Suite struct TraceParentTests {
@@ -23,5 +23,13 @@ import Testing
         let a = TraceParent.start()
         #expect(TraceParent(a.description) == a)
         #expect(a.traceID != TraceParent.start().traceID)
+    }
+
+    @Test func identifiersAreDistinctLowercaseHex() {
+        let ids = (0..<100_000).map { _ in IdentifierRandom.hex(words: 1) }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 16 && $0.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) } })
+        // Both halves of the bits vary: not a counter in disguise.
+        #expect(Set(ids.prefix(1000).map { $0.prefix(4) }).count > 500)
     }
 }

@@ -73,6 +73,6 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 
     static func newRequestID() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 16)
+        IdentifierRandom.hex(words: 1)
     }
 }

@@ -28,6 +28,8 @@ final class LogWriter: @unchecked Sendable {
     // Guarded by `condition`.
     private var pending: [UInt8] = []
     private var dropped = 0
+    /// Whether the state already says `.pending` since the writer last took a batch.
+    private var signalled = false
     /// Bytes appended and bytes written so far, for `flush`.
     private var appended = 0
     private var written = 0
@@ -50,7 +52,13 @@ final class LogWriter: @unchecked Sendable {
             appended += utf8.count
         }
         let mark = appended
-        condition.unlock(withValue: .pending)
+        // Wake the writer only when it may be asleep: once per batch, not once per line.
+        if signalled {
+            condition.unlock()
+        } else {
+            signalled = true
+            condition.unlock(withValue: .pending)
+        }
         if wait { flush(upTo: mark) }
     }
 
@@ -79,6 +87,7 @@ final class LogWriter: @unchecked Sendable {
             swap(&batch, &pending)
             let lost = dropped
             dropped = 0
+            signalled = false
             condition.unlock(withValue: .idle)
             if lost > 0 {
                 writeAll(Array("{\"level\":\"warning\",\"msg\":\"log output blocked; \(lost) lines dropped\"}\n".utf8))
@@ -86,7 +95,8 @@ final class LogWriter: @unchecked Sendable {
             writeAll(batch)
             condition.lock()
             written += batch.count
-            condition.unlock(withValue: pending.isEmpty ? .idle : .pending)
+            // Lines appended meanwhile have set `.pending` themselves.
+            condition.unlock()
             batch.removeAll(keepingCapacity: batch.capacity <= 1 << 20)
         }
     }

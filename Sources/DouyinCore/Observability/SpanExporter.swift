@@ -49,7 +49,7 @@ public final class SpanExporter: Service, Sendable {
 
     /// Whether a trace started here is recorded.
     public func samplesNewTrace() -> Bool {
-        configuration.sampleRatio >= 1 || Double.random(in: 0..<1) < configuration.sampleRatio
+        configuration.sampleRatio >= 1 || Double(IdentifierRandom.next() >> 11) * 0x1p-53 < configuration.sampleRatio
     }
 
     public func record(_ span: Span) {

@@ -29,7 +29,7 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
 
     /// A new trace; `sampled` sets the flag that tells every hop whether to record spans.
     public static func start(sampled: Bool = true) -> TraceParent {
-        TraceParent(traceID: randomHex(16), spanID: randomHex(8), flags: sampled ? "01" : "00")
+        TraceParent(traceID: IdentifierRandom.hex(words: 2), spanID: IdentifierRandom.hex(words: 1), flags: sampled ? "01" : "00")
     }
 
     /// Whether the trace's spans are recorded (the low bit of the flags).
@@ -39,19 +39,12 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
 
     /// The same trace with this hop as the parent.
     public func child() -> TraceParent {
-        TraceParent(traceID: traceID, spanID: Self.randomHex(8), flags: flags)
+        TraceParent(traceID: traceID, spanID: IdentifierRandom.hex(words: 1), flags: flags)
     }
 
     public var description: String { "00-\(traceID)-\(spanID)-\(flags)" }
 
     private static func isHex(_ text: Substring, count: Int) -> Bool {
         text.utf8.count == count && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
-    private static func randomHex(_ bytes: Int) -> String {
-        (0..<bytes).map { _ in
-            let byte = UInt8.random(in: .min ... .max)
-            return String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
-        }.joined()
     }
 }

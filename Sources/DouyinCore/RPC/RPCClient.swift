@@ -107,7 +107,7 @@ public final class RPCClient: Sendable {
 
     /// One of the instance's connections, opened on first use.
     private func connection(to instance: ServiceInstance) async throws -> any Channel {
-        let key = "\(instance.id)#\(Int.random(in: 0..<connectionsPerInstance))"
+        let key = "\(instance.id)#\(IdentifierRandom.next() % UInt64(connectionsPerInstance))"
         let future: EventLoopFuture<any Channel> = connections.withLockedValue { open in
             if let existing = open[key] { return existing }
             let future = ClientBootstrap(group: group)
