@@ -15,7 +15,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for thread in 0..<8 {
                 group.addTask {
-                    for line in 0..<500 { writer.append("{\"thread\":\(thread),\"line\":\(line),\"pad\":\"\(String(repeating: "x", count: line % 97))\"}\n") }
+                    for line in 0..<500 { writer.append(Array("{\"thread\":\(thread),\"line\":\(line),\"pad\":\"\(String(repeating: "x", count: line % 97))\"}\n".utf8)) }
                 }
             }
         }
@@ -35,8 +35,8 @@ import Testing
         let (path, descriptor) = temporaryFile()
         defer { close(descriptor); unlink(path) }
         let writer = LogWriter(descriptor: descriptor)
-        writer.append("first\n")
-        writer.append("the reason it stopped\n", wait: true)
+        writer.append(Array("first\n".utf8))
+        writer.append(Array("the reason it stopped\n".utf8), wait: true)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "first\nthe reason it stopped\n")
     }
 
@@ -46,7 +46,7 @@ import Testing
         defer { close(ends[0]); close(ends[1]) }
         // Nobody reads the pipe: once it is full the writer thread blocks, and the queue stops at its limit.
         let writer = LogWriter(descriptor: ends[1], limit: 4096)
-        let line = String(repeating: "y", count: 99) + "\n"
+        let line = Array((String(repeating: "y", count: 99) + "\n").utf8)
         for _ in 0..<10_000 { writer.append(line) }
         var drained = 0
         _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)

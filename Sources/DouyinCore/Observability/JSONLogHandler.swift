@@ -7,17 +7,24 @@ import Glibc
 
 /// Writes each log record as one JSON object per line on standard output.
 ///
-/// Every request writes an access-log line, so this is on the hot path: the
-/// line is built by hand (no JSONSerialization, no date formatter) and handed
-/// whole to `LogWriter`, so lines from different threads never interleave.
+/// Every request writes an access-log line in every process it crosses, so
+/// this is on the hot path: the line is built as UTF-8 bytes by hand (no
+/// JSONSerialization, no date formatter, no per-character String appends) and
+/// handed whole to `LogWriter`, so lines from different threads never interleave.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     private let label: String
+    private let writer: LogWriter
 
     public init(label: String, level: Logger.Level) {
+        self.init(label: label, level: level, writer: .standardOutput)
+    }
+
+    init(label: String, level: Logger.Level, writer: LogWriter) {
         self.label = label
         self.logLevel = level
+        self.writer = writer
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -26,12 +33,15 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "{\"ts\":\""
-        line.reserveCapacity(256)
+        var line: [UInt8] = []
+        line.reserveCapacity(384)
+        line.append(contentsOf: #"{"ts":""#.utf8)
         Self.appendTimestamp(to: &line)
-        line += "\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(contentsOf: #"","logger":"#.utf8)
         Self.appendQuoted(label, to: &line)
-        line += ",\"msg\":"
+        line.append(contentsOf: #","msg":"#.utf8)
         Self.appendQuoted(event.message.description, to: &line)
         for (key, value) in metadata where event.metadata?[key] == nil {
             Self.appendField(key, value, to: &line)
@@ -39,46 +49,79 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in event.metadata ?? [:] {
             Self.appendField(key, value, to: &line)
         }
-        line += "}\n"
-        LogWriter.standardOutput.append(line, wait: event.level >= .warning)
+        line.append(contentsOf: "}\n".utf8)
+        writer.append(line, wait: event.level >= .warning)
     }
 
-    private static func appendField(_ key: String, _ value: Logger.Metadata.Value, to line: inout String) {
-        line += ","
+    private static func appendField(_ key: String, _ value: Logger.Metadata.Value, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: ","))
         appendQuoted(key, to: &line)
-        line += ":"
-        appendQuoted(value.description, to: &line)
+        line.append(UInt8(ascii: ":"))
+        switch value {
+        case .string(let text): appendQuoted(text, to: &line)
+        default: appendQuoted(value.description, to: &line)
+        }
     }
 
-    static func appendQuoted(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case _ where scalar.value < 0x20:
-                line += "\\u00" + String(scalar.value >> 4, radix: 16) + String(scalar.value & 0xF, radix: 16)
-            default: line.unicodeScalars.append(scalar)
+    /// A JSON string: quotes, backslashes and control characters escaped, all else as UTF-8.
+    static func appendQuoted(_ text: String, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            // Most text needs no escaping: copy runs between escapes in one go.
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
+                default:
+                    line.append(contentsOf: #"\u00"#.utf8)
+                    line.append(hexDigit(byte >> 4))
+                    line.append(hexDigit(byte & 0xF))
+                }
+                start = index + 1
             }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
-        line += "\""
+        line.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     /// UTC ISO 8601 with milliseconds, e.g. `2026-01-02T03:04:05.678Z`.
-    static func appendTimestamp(to line: inout String) {
+    static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = now.tv_nsec / 1_000_000
-        line += "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-        line += "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))."
-        line += millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        line += "Z"
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                line.append(UInt8(ascii: "0") + UInt8((value / divisor) % 10))
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        line.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        line.append(UInt8(ascii: "."))
+        digits(now.tv_nsec / 1_000_000, 3)
+        line.append(UInt8(ascii: "Z"))
     }
 }

@@ -42,14 +42,13 @@ final class LogWriter: @unchecked Sendable {
         thread.start()
     }
 
-    func append(_ line: String, wait: Bool = false) {
+    func append(_ line: [UInt8], wait: Bool = false) {
         condition.lock()
-        let utf8 = line.utf8
-        if pending.count + utf8.count > limit {
+        if pending.count + line.count > limit {
             dropped += 1
         } else {
-            pending.append(contentsOf: utf8)
-            appended += utf8.count
+            pending.append(contentsOf: line)
+            appended += line.count
         }
         let mark = appended
         // Wake the writer only when it may be asleep: once per batch, not once per line.
