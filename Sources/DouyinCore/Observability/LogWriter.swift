@@ -30,9 +30,11 @@ final class LogWriter: @unchecked Sendable {
     private var dropped = 0
     /// Whether the state already says `.pending` since the writer last took a batch.
     private var signalled = false
-    /// Bytes appended and bytes written so far, for `flush`.
+    /// Bytes appended so far, for `flush`.
     private var appended = 0
-    private var written = 0
+    /// Bytes written so far; `flush` waits on it.
+    private let progress = NSCondition()
+    private var written = 0  // guarded by `progress`
 
     init(descriptor: Int32, limit: Int = 8 << 20) {
         self.descriptor = descriptor
@@ -70,13 +72,9 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func flush(upTo mark: Int) {
-        while true {
-            condition.lock()
-            let done = written >= mark
-            condition.unlock()
-            if done { return }
-            usleep(200)
-        }
+        progress.lock()
+        while written < mark { progress.wait() }
+        progress.unlock()
     }
 
     private func run() {
@@ -92,10 +90,10 @@ final class LogWriter: @unchecked Sendable {
                 writeAll(Array("{\"level\":\"warning\",\"msg\":\"log output blocked; \(lost) lines dropped\"}\n".utf8))
             }
             writeAll(batch)
-            condition.lock()
+            progress.lock()
             written += batch.count
-            // Lines appended meanwhile have set `.pending` themselves.
-            condition.unlock()
+            progress.broadcast()
+            progress.unlock()
             batch.removeAll(keepingCapacity: batch.capacity <= 1 << 20)
         }
     }
