@@ -112,7 +112,7 @@ PUBLISH_P50="$(sed -n 10p <<<"$PUBLISH_TIMES" | python3 -c 'import sys; print(ro
 log "publish of a $(($(stat -c %s "$BIG") / 1024)) KiB video: p50 $PUBLISH_P50 ms over 20 sequential uploads"
 
 # WebSocket fan-out through the gateway: 10 users with 100 sockets each on the one chat instance.
-python3 -c "import websockets" 2>/dev/null || pip install -q websockets
+ensure_pip_module websockets websockets
 RECEIVERS=""
 for i in $(seq 10); do
     R="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}w$i&password=benchpass1")"

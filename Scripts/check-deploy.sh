@@ -8,9 +8,11 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 KUBERNETES_VERSION=1.33
-ensure_pip_tool check-jsonschema check-jsonschema==0.39.0
-ensure_pip_tool kubernetes-validate kubernetes-validate==1.37.0
-python3 -c "import yaml" 2>/dev/null || pip install -q pyyaml
+ensure_pip_module check_jsonschema check-jsonschema==0.39.0
+ensure_pip_module kubernetes_validate kubernetes-validate==1.37.0
+ensure_pip_module yaml pyyaml
+check-jsonschema() { python3 -m check_jsonschema "$@"; }
+kubernetes-validate() { python3 -m kubernetes_validate "$@"; }
 
 validate_all() {
     check-jsonschema --builtin-schema vendor.compose-spec "$1"

@@ -37,7 +37,7 @@ DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT"
 start_redis "$WORK/redis" "$REDIS_PORT"
 
 # An S3 emulator for the S3 storage backend's tests.
-python3 -c "import moto.server" 2>/dev/null || pip install -q "moto[server]"
+ensure_pip_module moto.server "moto[server]"
 S3_PORT="$(free_port)"
 python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$WORK/moto.log" 2>&1 &
 echo $! >"$WORK/moto.pid"

@@ -29,9 +29,10 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Installs a pinned command-line tool from PyPI unless the command exists.
-ensure_pip_tool() {
-    command -v "$1" >/dev/null || pip install -q "$2"
+# Installs a pinned package from PyPI unless its module imports already
+# (run as `python3 -m <module>`, so no console script needs to be on PATH).
+ensure_pip_module() {
+    python3 -c "import $1" 2>/dev/null || python3 -m pip install -q "$2"
 }
 
 pg_bin() {
