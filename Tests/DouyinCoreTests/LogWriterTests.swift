@@ -1,5 +1,6 @@
 @testable import DouyinCore
 import Foundation
+import NIOPosix
 import Testing
 
 @Suite struct LogWriterTests {
@@ -57,5 +58,17 @@ import Testing
         }
         writer.flush()
         #expect(drained < 10_000 * 100, "lines past the limit were dropped, not queued")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anEventLoopNeverWaitsForAWarning() async throws {
+        var ends: [Int32] = [0, 0]
+        // Left open on purpose: the writer thread stays blocked on this full pipe, and
+        // closing its read end would end the test process with SIGPIPE.
+        try #require(pipe(&ends) == 0)
+        // Nobody reads the pipe: once it is full, a waiting caller would wait for good.
+        let writer = LogWriter(descriptor: ends[1], limit: 1 << 20)
+        for _ in 0..<2_000 { writer.append(Array((String(repeating: "z", count: 99) + "\n").utf8)) }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        try await loop.submit { writer.append(Array("warning\n".utf8), wait: true) }.get()
     }
 }

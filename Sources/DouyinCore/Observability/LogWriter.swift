@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -11,9 +12,10 @@ import Glibc
 /// on the event loop that served the request, cost about a fifth of a
 /// process's throughput. Here a line costs its caller a lock and a copy, and
 /// the writer thread sends whatever has gathered with one write. Warnings and
-/// errors are waited for, so a process that dies right after explaining why
-/// still leaves the explanation. Should the output block for good, lines past
-/// `limit` bytes are dropped and counted rather than holding requests up.
+/// errors are waited for (except on an event loop, which never blocks), so a
+/// process that dies right after explaining why still leaves the explanation.
+/// Should the output block for good, lines past `limit` bytes are dropped and
+/// counted rather than holding requests up.
 final class LogWriter: @unchecked Sendable {
     static let standardOutput = LogWriter(descriptor: 1)
 
@@ -60,7 +62,9 @@ final class LogWriter: @unchecked Sendable {
             signalled = true
             condition.unlock(withValue: .pending)
         }
-        if wait { flush(upTo: mark) }
+        // Never on an event loop: there the line is queued like any other
+        // (and still written before a normal exit).
+        if wait, MultiThreadedEventLoopGroup.currentEventLoop == nil { flush(upTo: mark) }
     }
 
     /// Returns once everything appended before the call is written.
