@@ -21,12 +21,11 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         // Continue the caller's trace, or start one; what this hop calls sees it as parent.
         let caller = TraceParent(request.headers[HTTPField.Name("traceparent")!])
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
-        let timer = SpanTimer()
+        let timer = RequestTimer()
         var context = context
         context.logger[metadataKey: "request_id"] = "\(requestID)"
         context.logger[metadataKey: "trace_id"] = "\(trace.traceID)"
         let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: trace.description)
-        let start = ContinuousClock.now
         var response: Response
         do {
             response = try await RPCCallContext.$current.withValue(scope) {
@@ -38,7 +37,7 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         }
         record(request, status: Int(response.status.code), trace: trace, caller: caller, timer: timer, route: context.endpointPath)
         response.headers[requestIDHeader] = requestID
-        let elapsed = start.duration(to: .now)
+        let elapsed = timer.elapsed
         context.logger.info(
             "request",
             metadata: [
@@ -51,7 +50,7 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         return response
     }
 
-    private func record(_ request: Request, status: Int, trace: TraceParent, caller: TraceParent?, timer: SpanTimer, route: String?) {
+    private func record(_ request: Request, status: Int, trace: TraceParent, caller: TraceParent?, timer: RequestTimer, route: String?) {
         guard let spans, trace.isSampled else { return }
         let route = Self.route(of: request.uri.path, matched: route)
         spans.record(timer.finish(

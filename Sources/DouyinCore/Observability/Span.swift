@@ -5,13 +5,13 @@ import Foundation
 /// Every process records a server span per request it serves; the span's parent
 /// is the caller's span from the incoming `traceparent`, so the spans of one
 /// request form a tree across the gateway, the services and their RPCs.
-public struct Span: Sendable, Equatable {
+public struct Span: Sendable {
+    /// OTLP's numbering; every span recorded here is the server side of a call.
     public enum Kind: Int, Sendable {
         case server = 2
-        case client = 3
     }
 
-    public enum Value: Sendable, Equatable {
+    public enum Value: Sendable {
         case string(String)
         case int(Int)
     }
@@ -42,30 +42,23 @@ public struct Span: Sendable, Equatable {
         self.attributes = attributes
         self.error = error
     }
-
-    public static func == (lhs: Span, rhs: Span) -> Bool {
-        lhs.traceID == rhs.traceID && lhs.spanID == rhs.spanID && lhs.parentSpanID == rhs.parentSpanID
-            && lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.startNanoseconds == rhs.startNanoseconds
-            && lhs.endNanoseconds == rhs.endNanoseconds && lhs.error == rhs.error
-            && lhs.attributes.elementsEqual(rhs.attributes) { $0.key == $1.key && $0.value == $1.value }
-    }
 }
 
-/// Measures one span: wall-clock start for the record, monotonic clock for the duration.
-struct SpanTimer {
-    private let startNanoseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000_000))
+/// Times one request or call on the monotonic clock (for metrics, logs and spans).
+struct RequestTimer {
     private let start = ContinuousClock.now
 
+    var elapsed: Duration { start.duration(to: .now) }
+
+    /// The span, placed on the wall clock only now, so untraced requests never read it.
     func finish(
-        _ trace: TraceParent, parent: String?, name: String, kind: Span.Kind = .server,
-        attributes: [(key: String, value: Span.Value)], error: String? = nil
+        _ trace: TraceParent, parent: String?, name: String, attributes: [(key: String, value: Span.Value)], error: String? = nil
     ) -> Span {
-        let elapsed = start.duration(to: .now).components
-        let nanoseconds = UInt64(elapsed.seconds) * 1_000_000_000 + UInt64(elapsed.attoseconds / 1_000_000_000)
+        let duration = UInt64(max(0, elapsed.nanoseconds))
+        let end = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000_000))
         return Span(
-            traceID: trace.traceID, spanID: trace.spanID, parentSpanID: parent, name: name, kind: kind,
-            startNanoseconds: startNanoseconds, endNanoseconds: startNanoseconds + nanoseconds,
-            attributes: attributes, error: error
+            traceID: trace.traceID, spanID: trace.spanID, parentSpanID: parent, name: name, kind: .server,
+            startNanoseconds: end - min(duration, end), endNanoseconds: end, attributes: attributes, error: error
         )
     }
 }

@@ -74,12 +74,11 @@ public final class RPCServer: Sendable {
     func serve(_ frame: RPCFrame) async -> RPCFrame {
         inFlight.withLockedValue { $0 += 1 }
         defer { inFlight.withLockedValue { $0 -= 1 } }
-        let start = ContinuousClock.now
-        let timer = SpanTimer()
+        let timer = RequestTimer()
         let caller = TraceParent(frame.traceparent)
         let trace = caller?.child()
         let reply = await answer(frame, trace: trace)
-        RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: start.duration(to: .now))
+        RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: timer.elapsed)
         if let spans, let trace, trace.isSampled {
             var attributes: [(key: String, value: Span.Value)] = [("rpc.system", .string("douyin")), ("rpc.method", .string(frame.method))]
             if reply.kind == .error { attributes.append(("douyin.status_code", .int(Int(reply.errorCode)))) }
