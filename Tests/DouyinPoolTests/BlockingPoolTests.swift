@@ -61,11 +61,13 @@ final class FakeConnection: BlockingConnection, @unchecked Sendable {
         let first = try await pool.withConnection { connection, fresh in
             #expect(fresh)
             connection.isHealthy = false
-            return ObjectIdentifier(connection)
+            return connection.serial
         }
+        // Serial numbers, not object identities: the closed first connection's
+        // memory may be reused for the second.
         let second = try await pool.withConnection { connection, fresh in
             #expect(fresh)
-            return ObjectIdentifier(connection)
+            return connection.serial
         }
         #expect(first != second)
         #expect(opened.withLockedValue { $0 } == 2)
