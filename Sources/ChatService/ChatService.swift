@@ -17,18 +17,19 @@ public enum ChatService {
         MessageRoutes(messaging: messaging).add(to: router)
 
         let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+        let pingSeconds = config.reader.int(forKey: "chat.ping_seconds", default: 30)
         let socket = ChatSocket(messaging: messaging, sessions: sessions, maxMessageBytes: maxFrame)
         let sockets = Router(context: ChatSocketContext.self)
         ChatSocketRoute(socket: socket, identity: host.identityResolver).add(to: sockets)
         try await host.run(
             router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: sockets,
-                configuration: .init(
-                    maxFrameSize: maxFrame,
-                    autoPing: .enabled(timePeriod: .seconds(config.reader.int(forKey: "chat.ping_seconds", default: 30)))
+            server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder(), pingSeconds] responder in
+                HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    webSocketResponder: socketResponder,
+                    configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(pingSeconds)))
                 )
-            ),
+            },
             extraServices: [feed]
         )
     }

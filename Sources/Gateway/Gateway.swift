@@ -57,11 +57,14 @@ public enum Gateway {
             .add(to: sockets)
         try await host.run(
             router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: sockets,
-                configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
-                additionalChannelHandlers: [ExpectContinueHandler()]
-            )
+            server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
+                HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    webSocketResponder: socketResponder,
+                    configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
+                    additionalChannelHandlers: { [ExpectContinueHandler()] }
+                )
+            }
         )
         await connections.shutdown()
         try await client.shutdown()

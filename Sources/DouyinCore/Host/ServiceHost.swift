@@ -117,9 +117,11 @@ public final class ServiceHost: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT; then deregisters, drains, closes pools, returns.
-    /// - Parameter server: the HTTP channel setup; `.http1WebSocketUpgrade(...)` where a service speaks WebSocket.
+    /// - Parameter server: the HTTP channel setup; a WebSocket upgrade channel where a service speaks WebSocket.
     public func run<Context: RequestContext>(
-        _ router: Router<Context>, server: HTTPServerBuilder = .http1(), extraServices: [any Service] = []
+        _ router: Router<Context>,
+        server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0) },
+        extraServices: [any Service] = []
     ) async throws where Context.Source == ApplicationRequestContextSource {
         let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
         ports.setRPC(rpcPort)
