@@ -16,7 +16,8 @@ public struct RedisConfiguration: Sendable {
     }
 }
 
-/// The Redis client services use: a bounded pool of hiredis connections run off the event loops.
+/// The Redis client services use: a bounded pool of hiredis connections run off the event loops,
+/// with concurrent callers' commands merged into shared round trips.
 ///
 /// Commands time out after `timeout`. A connection that fails is replaced on
 /// next use; a command whose reused connection turns out to have died while
@@ -24,6 +25,7 @@ public struct RedisConfiguration: Sendable {
 /// dead connection cannot have delivered it.
 public final class RedisClient: Sendable {
     private let pool: BlockingPool<RedisConnection>
+    private let batcher: CommandBatcher
     public let configuration: RedisConfiguration
 
     public init(_ configuration: RedisConfiguration) {
@@ -34,6 +36,10 @@ public final class RedisClient: Sendable {
             acquireTimeout: configuration.timeout
         ) {
             try RedisConnection(host: configuration.host, port: configuration.port, timeout: configuration.timeout)
+        }
+        // One flight per connection: the pool never makes a flight wait.
+        self.batcher = CommandBatcher(maxFlights: configuration.maxConnections) { [pool] commands in
+            try await Self.fly(SendableCommands(commands), on: pool)
         }
     }
 
@@ -53,8 +59,13 @@ public final class RedisClient: Sendable {
     }
 
     /// Sends several commands in one round trip; error replies are returned in place, not thrown.
+    /// Concurrent callers' commands share round trips (`CommandBatcher`).
     public func pipeline(_ commands: [[any RedisArgument]]) async throws -> [RedisValue] {
-        let commands = SendableCommands(commands)
+        try await batcher.send(commands)
+    }
+
+    /// One round trip on a pooled connection.
+    private static func fly(_ commands: SendableCommands, on pool: BlockingPool<RedisConnection>) async throws -> [RedisValue] {
         do {
             return try await pool.withConnection { connection, fresh in
                 do {
@@ -73,10 +84,4 @@ public final class RedisClient: Sendable {
     }
 
     private enum StaleConnection: Error { case died }
-}
-
-/// Arguments are immutable values (strings, integers, bytes); they cross threads safely.
-private struct SendableCommands: @unchecked Sendable {
-    let value: [[any RedisArgument]]
-    init(_ value: [[any RedisArgument]]) { self.value = value }
 }
