@@ -9,8 +9,11 @@ import NIOPosix
 /// API call except uploads, media and the chat socket).
 ///
 /// This is the hot path of the whole system, so it is plain NIO: one handler
-/// per connection, a stack of idle connections per instance, one promise per
-/// exchange. Streaming exchanges go through AsyncHTTPClient instead.
+/// per connection, a stack of idle connections per instance and event loop, one
+/// promise per exchange. A request is served on its client connection's event
+/// loop, so it is sent on an upstream connection of the same loop: writing the
+/// request and resuming on the answer then never wake another thread.
+/// Streaming exchanges go through AsyncHTTPClient instead.
 final class UpstreamConnections: Sendable {
     struct Exchange: Sendable {
         var head: HTTPRequestHead
@@ -28,7 +31,12 @@ final class UpstreamConnections: Sendable {
 
     private let group: any EventLoopGroup
     private let connectTimeout: TimeAmount
-    private let idle = NIOLockedValueBox<[String: [any Channel]]>([:])
+    private struct IdleKey: Hashable {
+        let instance: String
+        let eventLoop: ObjectIdentifier
+    }
+
+    private let idle = NIOLockedValueBox<[IdleKey: [any Channel]]>([:])
     private static let maxIdlePerInstance = 128
     static let maxAnswerBytes = 8 << 20
 
@@ -39,7 +47,8 @@ final class UpstreamConnections: Sendable {
 
     /// Sends one request and returns the whole answer.
     func exchange(_ exchange: Exchange, host: String, port: Int, timeout: TimeAmount) async throws -> (HTTPResponseHead, ByteBuffer) {
-        let key = "\(host):\(port)"
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        let key = IdleKey(instance: "\(host):\(port)", eventLoop: ObjectIdentifier(eventLoop))
         if let channel = reuse(key) {
             do {
                 return try await send(exchange, on: channel, key: key, timeout: timeout)
@@ -50,7 +59,7 @@ final class UpstreamConnections: Sendable {
         }
         let channel: any Channel
         do {
-            channel = try await connect(host: host, port: port)
+            channel = try await connect(host: host, port: port, on: eventLoop)
         } catch {
             throw Failure.notSent(error)
         }
@@ -65,7 +74,7 @@ final class UpstreamConnections: Sendable {
         for channel in channels { try? await channel.close() }
     }
 
-    private func send(_ exchange: Exchange, on channel: any Channel, key: String, timeout: TimeAmount) async throws -> (HTTPResponseHead, ByteBuffer) {
+    private func send(_ exchange: Exchange, on channel: any Channel, key: IdleKey, timeout: TimeAmount) async throws -> (HTTPResponseHead, ByteBuffer) {
         let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
         channel.writeAndFlush(UpstreamCall(exchange: exchange, promise: promise, timeout: timeout), promise: nil)
         let answer = try await promise.futureResult.get()
@@ -77,7 +86,7 @@ final class UpstreamConnections: Sendable {
         return (answer.head, answer.body)
     }
 
-    private func reuse(_ key: String) -> (any Channel)? {
+    private func reuse(_ key: IdleKey) -> (any Channel)? {
         idle.withLockedValue { idle in
             while let channel = idle[key]?.popLast() {
                 if channel.isActive { return channel }
@@ -86,7 +95,7 @@ final class UpstreamConnections: Sendable {
         }
     }
 
-    private func park(_ channel: any Channel, key: String) {
+    private func park(_ channel: any Channel, key: IdleKey) {
         let kept = idle.withLockedValue { idle in
             guard idle[key, default: []].count < Self.maxIdlePerInstance else { return false }
             idle[key, default: []].append(channel)
@@ -95,8 +104,8 @@ final class UpstreamConnections: Sendable {
         if !kept { channel.close(promise: nil) }
     }
 
-    private func connect(host: String, port: Int) async throws -> any Channel {
-        try await ClientBootstrap(group: group)
+    private func connect(host: String, port: Int, on eventLoop: any EventLoop) async throws -> any Channel {
+        try await ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in

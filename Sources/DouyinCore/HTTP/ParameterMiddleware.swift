@@ -38,7 +38,7 @@ public struct ParameterMiddleware: RouterMiddleware {
         switch mediaType {
         case "application/x-www-form-urlencoded":
             let body = try await collect(&request, limit: limit)
-            return try FormURLEncoding.decode(body.readableBytesView)
+            return try FormURLEncoding.decode(Array(body.readableBytesView))
         case "multipart/form-data":
             guard let boundary = MultipartForm.boundary(fromContentType: contentType) else {
                 throw DouyinError(.invalidParameter, "multipart body without a boundary")

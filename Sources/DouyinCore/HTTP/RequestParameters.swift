@@ -63,7 +63,14 @@ public struct RequestParameters: Sendable, Equatable {
 public enum FormURLEncoding {
     /// The name/value pairs in order. Fails on percent-encoded bytes that are not
     /// UTF-8, on malformed escapes, and on NUL anywhere (API.md 1.1, 1.2).
-    public static func decode(_ text: some Collection<UInt8>) throws(DouyinError) -> [(String, String)] {
+    public static func decode(_ text: [UInt8]) throws(DouyinError) -> [(String, String)] {
+        // Concrete, not generic over the collection: every request passes through
+        // here, and unspecialized generic code across modules costs a runtime
+        // metadata lookup per step.
+        try text.withUnsafeBufferPointer { (buffer) throws(DouyinError) in try decode(buffer) }
+    }
+
+    private static func decode(_ text: UnsafeBufferPointer<UInt8>) throws(DouyinError) -> [(String, String)] {
         var pairs: [(String, String)] = []
         for field in text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let equals = field.firstIndex(of: UInt8(ascii: "="))
@@ -74,7 +81,7 @@ public enum FormURLEncoding {
         return pairs
     }
 
-    private static func component(_ raw: some Collection<UInt8>) throws(DouyinError) -> String {
+    private static func component(_ raw: Slice<UnsafeBufferPointer<UInt8>>) throws(DouyinError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var iterator = raw.makeIterator()
