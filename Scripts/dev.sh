@@ -10,7 +10,8 @@
 #
 # Knobs (environment): DOUYIN_HTTP_PORT (gateway, default 8080), DOUYIN_BUILD
 # (release|debug, default release), DOUYIN_PG_PORT (55432), DOUYIN_REDIS_PORT
-# (56379), DOUYIN_MAX_UPLOAD_BYTES, DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS.
+# (56379), DOUYIN_MAX_UPLOAD_BYTES, DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS,
+# NIO_SINGLETON_GROUP_LOOP_COUNT (event loops per service, default a quarter of the cores).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -59,6 +60,11 @@ start_services() {
             export DOUYIN_HTTP_PORT="$port"
             export DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
             export DOUYIN_REDIS_PORT="$REDIS_PORT"
+            # Five services, PostgreSQL and Redis share this machine: each service gets
+            # about a quarter of the cores as event loops (NIO's default is one per core
+            # per process, and on a small machine the extra threads cost more in
+            # switching than they add).
+            export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}"
             DOUYIN_INTERNAL_SECRET="$(cat "$LOCAL/internal-secret")"
             export DOUYIN_INTERNAL_SECRET
             exec "$bin/douyin-$svc" >>"$LOGS/$svc.log" 2>&1
