@@ -1,49 +1,64 @@
-import DouyinPool
-import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Synchronization
 
 public struct RedisConfiguration: Sendable {
     public var host: String
     public var port: Int
-    public var maxConnections: Int
     /// Connect and per-command timeout.
     public var timeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, maxConnections: Int = 8, timeout: Duration = .seconds(2)) {
+    public init(host: String = "127.0.0.1", port: Int = 6379, timeout: Duration = .seconds(2)) {
         self.host = host
         self.port = port
-        self.maxConnections = maxConnections
         self.timeout = timeout
     }
 }
 
-/// The Redis client services use: a bounded pool of hiredis connections run off the event loops,
-/// with concurrent callers' commands merged into shared round trips.
+/// The Redis client services use: one pipelined connection per event loop,
+/// driven by the event loop itself, replies parsed by hiredis.
 ///
-/// Commands time out after `timeout`. A connection that fails is replaced on
-/// next use; a command whose reused connection turns out to have died while
-/// idle (a server restart) is sent once more on a new connection, since the
-/// dead connection cannot have delivered it.
+/// A command is written on the connection of the event loop the caller runs on
+/// (a request's handler runs on its connection's loop), so asking Redis costs no
+/// thread hand-off and never blocks: the loop serves other requests until the
+/// reply arrives. Any number of callers share a connection; their commands are
+/// pipelined. Commands time out after `timeout`. A connection that fails is
+/// replaced on next use; a command that found its reused connection dead (a
+/// server restart while it sat idle) is sent once more on a new one.
 public final class RedisClient: Sendable {
-    private let pool: BlockingPool<RedisConnection>
-    private let batcher: CommandBatcher
     public let configuration: RedisConfiguration
+    /// Where callers off the event loops (background tasks) send: one loop, so they share one connection.
+    private let offLoop: any EventLoop
+    private let connections = NIOLockedValueBox(Connections())
+    private let inFlight = Atomic<Int>(0)
 
-    public init(_ configuration: RedisConfiguration) {
-        self.configuration = configuration
-        self.pool = BlockingPool(
-            name: "redis",
-            maxConnections: configuration.maxConnections,
-            acquireTimeout: configuration.timeout
-        ) {
-            try RedisConnection(host: configuration.host, port: configuration.port, timeout: configuration.timeout)
-        }
-        // One flight per connection: the pool never makes a flight wait.
-        self.batcher = CommandBatcher(maxFlights: configuration.maxConnections) { [pool] commands in
-            try await Self.fly(SendableCommands(commands), on: pool)
-        }
+    /// Each event loop's connection, while it connects and while it is open.
+    private struct Connections {
+        var byLoop: [ObjectIdentifier: Slot] = [:]
+        var isShutDown = false
     }
 
-    public var usage: (open: Int, leased: Int, waiting: Int) { pool.usage }
+    private final class Slot: Sendable {
+        let channel: EventLoopFuture<any Channel>
+        init(_ channel: EventLoopFuture<any Channel>) { self.channel = channel }
+
+        /// Set once connected.
+        let connected = NIOLockedValueBox<(any Channel)?>(nil)
+
+        /// Connected once but no longer open (its close may not have been reported yet).
+        var isClosed: Bool { connected.withLockedValue { $0.map { !$0.isActive } ?? false } }
+    }
+
+    public init(_ configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.offLoop = group.next()
+    }
+
+    /// Numbers for metrics: connections open, requests awaiting replies, and (always 0) callers waiting for a connection.
+    public var usage: (open: Int, leased: Int, waiting: Int) {
+        (connections.withLockedValue { $0.byLoop.count }, inFlight.load(ordering: .relaxed), 0)
+    }
 
     /// Sends one command. An error reply throws `RedisError.reply`.
     @discardableResult
@@ -58,30 +73,93 @@ public final class RedisClient: Sendable {
         return reply
     }
 
-    /// Sends several commands in one round trip; error replies are returned in place, not thrown.
-    /// Concurrent callers' commands share round trips (`CommandBatcher`).
+    /// Sends several commands in one write and returns their replies in order;
+    /// error replies are returned in place, not thrown.
     public func pipeline(_ commands: [[any RedisArgument]]) async throws -> [RedisValue] {
-        try await batcher.send(commands)
-    }
-
-    /// One round trip on a pooled connection.
-    private static func fly(_ commands: SendableCommands, on pool: BlockingPool<RedisConnection>) async throws -> [RedisValue] {
+        guard !commands.isEmpty else { return [] }
+        var payload = ByteBuffer()
+        for command in commands { payload.writeRedisCommand(command) }
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? offLoop
+        let (channel, fresh) = try await connection(on: eventLoop)
         do {
-            return try await pool.withConnection { connection, fresh in
-                do {
-                    return try connection.pipeline(commands.value)
-                } catch RedisError.connection where !fresh {
-                    throw StaleConnection.died
-                }
+            return try await send(payload, count: commands.count, on: channel)
+        } catch let lost as RedisConnectionLost where !fresh || !lost.sent {
+            // The reused connection had died while idle: the server cannot have run
+            // the commands. One more try, on a new connection.
+            let (channel, _) = try await connection(on: eventLoop)
+            do {
+                return try await send(payload, count: commands.count, on: channel)
+            } catch is RedisConnectionLost {
+                throw RedisError.connection("connection lost")
             }
-        } catch StaleConnection.died {
-            return try await pool.withConnection { connection, _ in try connection.pipeline(commands.value) }
+        } catch is RedisConnectionLost {
+            throw RedisError.connection("connection lost")
         }
     }
 
+    /// Closes every connection; later commands fail.
     public func shutdown() async {
-        await pool.shutdown()
+        let slots = connections.withLockedValue { connections in
+            connections.isShutDown = true
+            defer { connections.byLoop = [:] }
+            return Array(connections.byLoop.values)
+        }
+        for slot in slots {
+            try? await slot.channel.get().close()
+        }
     }
 
-    private enum StaleConnection: Error { case died }
+    private func send(_ payload: ByteBuffer, count: Int, on channel: any Channel) async throws -> [RedisValue] {
+        let promise = channel.eventLoop.makePromise(of: [RedisValue].self)
+        let request = RedisRequest(payload: payload, count: count, promise: promise, timeout: TimeAmount(configuration.timeout))
+        // A closed channel has no handlers left to answer the request: the failed write does.
+        channel.writeAndFlush(request).whenFailure { _ in promise.fail(RedisConnectionLost(sent: true)) }
+        return try await promise.futureResult.get()
+    }
+
+    /// The event loop's open connection, connecting one if there is none;
+    /// `fresh` when this call started the connect.
+    private func connection(on eventLoop: any EventLoop) async throws -> (any Channel, fresh: Bool) {
+        let key = ObjectIdentifier(eventLoop)
+        let (slot, fresh) = try connections.withLockedValue { connections -> (Slot, Bool) in
+            guard !connections.isShutDown else { throw RedisError.connection("client shut down") }
+            if let slot = connections.byLoop[key], !slot.isClosed { return (slot, false) }
+            let slot = Slot(connect(on: eventLoop))
+            connections.byLoop[key] = slot
+            return (slot, true)
+        }
+        if fresh {
+            // Forget the connection once it fails to open or closes, so the next call reconnects.
+            let forget: @Sendable () -> Void = { [connections] in
+                connections.withLockedValue { if $0.byLoop[key] === slot { $0.byLoop[key] = nil } }
+            }
+            slot.channel.whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    slot.connected.withLockedValue { $0 = channel }
+                    channel.closeFuture.whenComplete { _ in forget() }
+                case .failure: forget()
+                }
+            }
+        }
+        do {
+            return (try await slot.channel.get(), fresh)
+        } catch {
+            throw RedisError.connection("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+        }
+    }
+
+    private func connect(on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(TimeAmount(configuration.timeout))
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(RedisReplyDecoder(), RedisPipelineHandler())
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port)
+    }
 }

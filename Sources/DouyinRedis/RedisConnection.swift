@@ -69,7 +69,7 @@ public final class RedisConnection: BlockingConnection {
         }
         let reply = raw.assumingMemoryBound(to: redisReply.self)
         defer { freeReplyObject(raw) }
-        return Self.convert(reply)
+        return RedisValue(reply: reply)
     }
 
     /// The next reply if one arrives within `timeout`, else nil; for subscribers, which wait indefinitely.
@@ -93,26 +93,7 @@ public final class RedisConnection: BlockingConnection {
         }
         guard let raw else { return nil }
         defer { freeReplyObject(raw) }
-        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
-    }
-
-    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
-        let r = reply.pointee
-        switch Int32(r.type) {
-        case REDIS_REPLY_NIL: return .null
-        case REDIS_REPLY_INTEGER: return .integer(r.integer)
-        case REDIS_REPLY_STATUS: return .status(string(r))
-        case REDIS_REPLY_ERROR: return .error(string(r))
-        case REDIS_REPLY_STRING:
-            return .bulk(Array(UnsafeRawBufferPointer(start: r.str, count: Int(r.len))))
-        case REDIS_REPLY_ARRAY:
-            return .array((0..<Int(r.elements)).map { convert(r.element[$0]!) })
-        default: return .null
-        }
-    }
-
-    private static func string(_ r: redisReply) -> String {
-        String(decoding: UnsafeRawBufferPointer(start: r.str, count: Int(r.len)), as: UTF8.self)
+        return RedisValue(reply: raw.assumingMemoryBound(to: redisReply.self))
     }
 
     private static func errorMessage(_ context: UnsafeMutablePointer<redisContext>) -> String {
@@ -130,7 +111,7 @@ extension timeval {
     }
 }
 
-private func withArgv<R>(_ buffers: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
+func withArgv<R>(_ buffers: [[UInt8]], _ body: (UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {
     let pointers = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: max(buffers.count, 1))
     let lengths = UnsafeMutablePointer<Int>.allocate(capacity: max(buffers.count, 1))
     var storage: [UnsafeMutablePointer<CChar>] = []

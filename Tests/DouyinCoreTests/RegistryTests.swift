@@ -56,7 +56,7 @@ struct RegistryTests {
         #expect(await discovery.instances(of: .video).contains(record))
 
         // A registry that cannot be reached leaves the last known view in place.
-        let unreachable = RedisClient(RedisConfiguration(host: "127.0.0.1", port: 1, maxConnections: 1, timeout: .milliseconds(100)))
+        let unreachable = RedisClient(RedisConfiguration(host: "127.0.0.1", port: 1, timeout: .milliseconds(100)))
         let offline = ServiceDiscovery(registry: ServiceRegistry(redis: unreachable), redisConfiguration: unreachable.configuration, logger: Logger(label: "test"))
         #expect(await offline.instances(of: .video).isEmpty)
         try await registry.deregister(record)

@@ -55,13 +55,44 @@ struct RedisClientTests {
 
     /// Killing the client's connections (as a server restart does) must not fail the next command.
     @Test func reconnectsAfterConnectionIsKilled() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration(maxConnections: 1))
+        let redis = RedisClient(try TestServers.redisConfiguration())
         // Only this client's connection: other tests share the server.
         let victim = try #require(try await redis.send("CLIENT", "ID").integer)
         let admin = RedisClient(try TestServers.redisConfiguration())
         try await admin.send("CLIENT", "KILL", "ID", victim)
         await admin.shutdown()
         #expect(try await redis.send("PING") == .status("PONG"))
+        await redis.shutdown()
+    }
+
+    /// Callers share a connection with their commands pipelined; each still gets its own replies.
+    @Test func concurrentCallersGetTheirOwnReplies() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<200 {
+                group.addTask {
+                    let replies = try await redis.pipeline([["SET", "\(key):\(caller)", "v\(caller)", "PX", 5000], ["GET", "\(key):\(caller)"]])
+                    #expect(replies == [.status("OK"), .bulk(Array("v\(caller)".utf8))])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(redis.usage.open == 1, "callers off the event loops share one connection")
+        await redis.shutdown()
+    }
+
+    /// A reply larger than any one read arrives in pieces; the parser puts it together.
+    @Test func largeValuesRoundTrip() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let value = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try await redis.send(["SET", key, value, "PX", 5000])
+        #expect(try await redis.send("GET", key) == .bulk(value))
+        await redis.shutdown()
+    }
+
+    @Test func unreachableServerFailsFast() async throws {
+        let redis = RedisClient(RedisConfiguration(host: "127.0.0.1", port: 1, timeout: .milliseconds(300)))
+        await #expect(throws: RedisError.self) { try await redis.send("PING") }
         await redis.shutdown()
     }
 

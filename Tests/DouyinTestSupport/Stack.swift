@@ -147,7 +147,7 @@ public final class Stack: @unchecked Sendable {
 
     /// The live registry entries of `service`.
     public func registered(_ service: ServiceName) async throws -> [String] {
-        let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1))
+        let redis = RedisClient(RedisConfiguration(port: redisPort))
         defer { Task { await redis.shutdown() } }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
@@ -156,7 +156,7 @@ public final class Stack: @unchecked Sendable {
     /// The HTTP ports of the live instances of `service`, from the registry.
     public func httpPorts(of service: ServiceName) async throws -> [Int] {
         let ids = try await registered(service)
-        let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1))
+        let redis = RedisClient(RedisConfiguration(port: redisPort))
         defer { Task { await redis.shutdown() } }
         var ports: [Int] = []
         for id in ids {
@@ -227,7 +227,7 @@ public final class Stack: @unchecked Sendable {
 
     private func waitForRedis() async throws {
         for _ in 0..<200 {
-            let redis = RedisClient(RedisConfiguration(port: redisPort, maxConnections: 1, timeout: .milliseconds(200)))
+            let redis = RedisClient(RedisConfiguration(port: redisPort, timeout: .milliseconds(200)))
             let pong = try? await redis.send("PING")
             await redis.shutdown()
             if pong == .status("PONG") { return }

@@ -30,9 +30,9 @@ public enum TestServers {
         return postgresURL
     }
 
-    public static func redisConfiguration(timeout: Duration = .seconds(2), maxConnections: Int = 4) throws -> RedisConfiguration {
+    public static func redisConfiguration(timeout: Duration = .seconds(2)) throws -> RedisConfiguration {
         guard let redisPort else { throw Missing() }
-        return RedisConfiguration(host: "127.0.0.1", port: redisPort, maxConnections: maxConnections, timeout: timeout)
+        return RedisConfiguration(host: "127.0.0.1", port: redisPort, timeout: timeout)
     }
 
     /// A new, empty database for one test; its URL.

@@ -73,7 +73,6 @@ public struct DouyinConfig: Sendable {
         redis = RedisConfiguration(
             host: reader.string(forKey: "redis.host", default: "127.0.0.1"),
             port: reader.int(forKey: "redis.port", default: 6379),
-            maxConnections: reader.int(forKey: "redis.pool_size", default: 8),
             timeout: .milliseconds(reader.int(forKey: "redis.timeout_ms", default: 2000))
         )
         registryTTL = .milliseconds(reader.int(forKey: "registry.ttl_ms", default: 10_000))

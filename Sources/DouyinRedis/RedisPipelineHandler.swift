@@ -1,0 +1,103 @@
+import CHiredis
+import NIOCore
+
+/// Commands already encoded as RESP, with where their replies go.
+struct RedisRequest {
+    var payload: ByteBuffer
+    /// How many replies to collect (one per command).
+    var count: Int
+    var promise: EventLoopPromise<[RedisValue]>
+    var timeout: TimeAmount
+}
+
+/// The connection ended before every reply arrived. `sent` tells whether the
+/// request reached the socket at all: if not, it is safe to send elsewhere.
+struct RedisConnectionLost: Error {
+    var sent: Bool
+}
+
+/// Many requests in flight on one connection: replies come back in the order the
+/// commands went out, so each request takes the next `count` replies.
+///
+/// A request not answered within its timeout fails the connection, with
+/// everything still in flight on it: replies after a missing one could no longer
+/// be matched to their commands.
+final class RedisPipelineHandler: ChannelDuplexHandler {
+    typealias InboundIn = RedisValue
+    typealias OutboundIn = RedisRequest
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var replies: [RedisValue]
+        let count: Int
+        let promise: EventLoopPromise<[RedisValue]>
+        let timer: Scheduled<Void>
+    }
+
+    private var inFlight = CircularBuffer<Pending>()
+    private var failed = false
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        guard !failed, context.channel.isActive else {
+            request.promise.fail(RedisConnectionLost(sent: false))
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let timer = context.eventLoop.scheduleTask(in: request.timeout) {
+            let (handler, context) = loopBound.value
+            handler.fail(RedisError.connection("no reply within \(request.timeout.nanoseconds / 1_000_000) ms"), context: context)
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(request.count)
+        inFlight.append(Pending(replies: replies, count: request.count, promise: request.promise, timer: timer))
+        context.write(wrapOutboundOut(request.payload), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let value = unwrapInboundIn(data)
+        guard !inFlight.isEmpty else {
+            return fail(RedisError.connection("reply without a command"), context: context)
+        }
+        inFlight[inFlight.startIndex].replies.append(value)
+        if inFlight[inFlight.startIndex].replies.count == inFlight[inFlight.startIndex].count {
+            let done = inFlight.removeFirst()
+            done.timer.cancel()
+            done.promise.succeed(done.replies)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(RedisConnectionLost(sent: true), context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error is RedisError ? error : RedisConnectionLost(sent: true), context: context)
+    }
+
+    /// Fails everything in flight and closes the connection; later writes fail at once.
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        failed = true
+        while let pending = inFlight.popFirst() {
+            pending.timer.cancel()
+            pending.promise.fail(error)
+        }
+        context.close(promise: nil)
+    }
+}
+
+extension ByteBuffer {
+    /// Appends one command in RESP, as hiredis formats it.
+    mutating func writeRedisCommand(_ arguments: [any RedisArgument]) {
+        let buffers = arguments.map(\.redisBytes)
+        var command: UnsafeMutablePointer<CChar>?
+        let length = withArgv(buffers) { argv, lengths in
+            redisFormatCommandArgv(&command, Int32(buffers.count), argv, lengths)
+        }
+        guard length >= 0, let command else { fatalError("hiredis could not allocate a command") }
+        defer { redisFreeCommand(command) }
+        writeBytes(UnsafeRawBufferPointer(start: command, count: Int(length)))
+    }
+}
