@@ -5,21 +5,23 @@ import Testing
 
 @Suite struct JSONLogHandlerTests {
     /// Logs through a handler writing to a temp file; returns the lines as JSON objects.
-    func lines(_ body: (inout Logger) -> Void) throws -> [[String: Any]] {
+    func lines(_ body: (inout Logger) async -> Void) async throws -> [[String: Any]] {
         let path = NSTemporaryDirectory() + "json-log-\(UUID().uuidString)"
         let descriptor = open(path, O_CREAT | O_WRONLY | O_APPEND, 0o600)
         defer { close(descriptor); unlink(path) }
         let writer = LogWriter(descriptor: descriptor)
-        var logger = Logger(label: "test \"label\"") { label in JSONLogHandler(label: label, level: .debug, writer: writer) }
-        body(&logger)
+        var logger = Logger(label: "test \"label\"") { label in
+            JSONLogHandler(label: label, level: .debug, metadataProvider: Observability.requestIdentity, writer: writer)
+        }
+        await body(&logger)
         writer.flush()
         return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
         }
     }
 
-    @Test func writesOneJSONObjectPerRecordWithEveryField() throws {
-        let records = try lines { logger in
+    @Test func writesOneJSONObjectPerRecordWithEveryField() async throws {
+        let records = try await lines { logger in
             logger[metadataKey: "request_id"] = "r1"
             logger.info("request", metadata: ["status": "200", "request_id": "overridden"])
             logger.debug("second")
@@ -33,11 +35,33 @@ import Testing
         #expect(timestamp.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(timestamp)")
     }
 
-    @Test func escapesWhatJSONRequiresAndKeepsUnicode() throws {
+    /// Lines logged while a request or RPC is served carry its ids, taken from the call context.
+    @Test func linesInsideACallCarryItsRequestAndTraceIDs() async throws {
+        let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        let records = try await lines { logger in
+            await RPCCallContext.$current.withValue(RPCCallContext(requestID: "req-1", traceparent: trace)) {
+                logger.info("inside")
+            }
+            logger.info("outside")
+        }
+        try #require(records.count == 2)
+        #expect(records[0]["request_id"] as? String == "req-1")
+        #expect(records[0]["trace_id"] as? String == "0af7651916cd43dd8448eb211c80319c")
+        #expect(records[1]["request_id"] == nil && records[1]["trace_id"] == nil)
+    }
+
+    @Test func escapesWhatJSONRequiresAndKeepsUnicode() async throws {
         let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} 抖音 ✓ 😀"
-        let records = try lines { logger in logger.warning("\(awkward)", metadata: ["value": "\(awkward)", "number": .stringConvertible(42)]) }
+        let records = try await lines { logger in logger.warning("\(awkward)", metadata: ["value": "\(awkward)", "number": .stringConvertible(42)]) }
         #expect(records.first?["msg"] as? String == awkward)
         #expect(records.first?["value"] as? String == awkward)
         #expect(records.first?["number"] as? String == "42")
+    }
+
+    @Test func accessLogDurationsAreMillisecondsWithThreeDecimals() {
+        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.microseconds(1_878)) == "1.878")
+        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.microseconds(12_005)) == "12.005")
+        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.nanoseconds(999)) == "0.000")
+        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.seconds(2)) == "2000.000")
     }
 }

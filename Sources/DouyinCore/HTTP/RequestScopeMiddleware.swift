@@ -22,9 +22,7 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         let caller = TraceParent(request.headers[HTTPField.Name("traceparent")!])
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
         let timer = RequestTimer()
-        var context = context
-        context.logger[metadataKey: "request_id"] = "\(requestID)"
-        context.logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        // Lines logged while serving get the ids from this scope (`Observability.requestIdentity`).
         let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: trace.description)
         var response: Response
         do {
@@ -41,10 +39,12 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         context.logger.info(
             "request",
             metadata: [
-                "method": "\(request.method.rawValue)",
-                "path": "\(request.uri.path)",
-                "status": "\(response.status.code)",
-                "duration_ms": "\(Double(elapsed.components.attoseconds / 1_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)",
+                "request_id": .string(requestID),
+                "trace_id": .string(trace.traceID),
+                "method": .string(request.method.rawValue),
+                "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(Self.milliseconds(elapsed)),
             ]
         )
         return response
@@ -69,6 +69,13 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         if path.hasPrefix(Endpoint.mediaPrefix) { return Endpoint.mediaPrefix + "{key}" }
         guard let matched, !matched.contains("*") else { return "unmatched" }
         return matched
+    }
+
+    /// Milliseconds with three decimals, e.g. `12.345`, by integer arithmetic.
+    static func milliseconds(_ duration: Duration) -> String {
+        let micros = max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     static func newRequestID() -> String {

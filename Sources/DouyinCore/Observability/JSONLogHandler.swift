@@ -14,16 +14,19 @@ import Glibc
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
+    /// Asked only when a line is written; supplies the request's ids (see `Observability`).
+    public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let writer: LogWriter
 
-    public init(label: String, level: Logger.Level) {
-        self.init(label: label, level: level, writer: .standardOutput)
+    public init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.init(label: label, level: level, metadataProvider: metadataProvider, writer: .standardOutput)
     }
 
-    init(label: String, level: Logger.Level, writer: LogWriter) {
+    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil, writer: LogWriter) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
         self.writer = writer
     }
 
@@ -43,7 +46,11 @@ public struct JSONLogHandler: LogHandler {
         Self.appendQuoted(label, to: &line)
         line.append(contentsOf: #","msg":"#.utf8)
         Self.appendQuoted(event.message.description, to: &line)
-        for (key, value) in metadata where event.metadata?[key] == nil {
+        let provided = metadataProvider?.get() ?? [:]
+        for (key, value) in metadata where event.metadata?[key] == nil && provided[key] == nil {
+            Self.appendField(key, value, to: &line)
+        }
+        for (key, value) in provided where event.metadata?[key] == nil {
             Self.appendField(key, value, to: &line)
         }
         for (key, value) in event.metadata ?? [:] {

@@ -10,6 +10,14 @@ public enum Observability {
     /// The registry `/metrics` renders.
     public static let prometheus = PrometheusCollectorRegistry()
 
+    /// The request id and trace id of the request or RPC being served, on every
+    /// line logged while serving it. Read from the task-local call context only
+    /// when a line is written, so a request that logs nothing pays nothing.
+    static let requestIdentity = Logger.MetadataProvider {
+        guard let call = RPCCallContext.current else { return [:] }
+        return ["request_id": .string(call.requestID), "trace_id": .string(call.traceID)]
+    }
+
     public static func bootstrap(level: String) {
         let first = bootstrapped.withLockedValue { done in
             defer { done = true }
@@ -17,7 +25,10 @@ public enum Observability {
         }
         guard first else { return }
         let logLevel = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel) }
+        LoggingSystem.bootstrap(
+            { label, provider in JSONLogHandler(label: label, level: logLevel, metadataProvider: provider) },
+            metadataProvider: requestIdentity
+        )
         // Lines still queued when the process exits are written first.
         atexit { LogWriter.standardOutput.flush() }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))

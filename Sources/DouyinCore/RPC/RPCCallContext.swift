@@ -15,6 +15,11 @@ public struct RPCCallContext: Sendable {
         self.traceparent = traceparent
     }
 
+    /// The trace id inside `traceparent` (empty when there is none).
+    public var traceID: String {
+        TraceParent(traceparent)?.traceID ?? ""
+    }
+
     @TaskLocal public static var current: RPCCallContext?
 
     /// Milliseconds left until the deadline (at least 1), or nil when there is none.
