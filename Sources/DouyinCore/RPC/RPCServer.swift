@@ -52,7 +52,7 @@ public final class RPCServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
-                    try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self))
+                    try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self, eventLoop: channel.eventLoop))
                 }
             }
             .bind(host: host, port: port).get()
@@ -146,16 +146,19 @@ final class RPCServerHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = RPCFrame
 
     let server: RPCServer
+    /// Calls are served on the connection's own event loop, like HTTP requests.
+    let executor: EventLoopTaskExecutor
 
-    init(server: RPCServer) {
+    init(server: RPCServer, eventLoop: any EventLoop) {
         self.server = server
+        self.executor = EventLoopTaskExecutor(eventLoop)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard frame.kind == .request else { return }
         let channel = context.channel
-        Task { [server] in
+        Task(executorPreference: executor) { [server] in
             let reply = await server.serve(frame)
             channel.writeAndFlush(reply, promise: nil)
         }
