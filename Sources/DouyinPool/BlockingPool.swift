@@ -133,10 +133,12 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
                 case .leased(let connection): continuation.resume(returning: UncheckedBox(connection))
                 case .shutDown: continuation.resume(throwing: PoolError.shutDown(pool: name))
                 case .wait:
-                    let timeout = acquireTimeout
-                    let timer = Task { [weak self] in
-                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                        self?.abandon(waiterID, with: PoolError.acquireTimeout(pool: self?.name ?? ""))
+                    // A timer on an event loop, not a sleeping task: under load most
+                    // callers wait here, and a task per wait costs more than the query.
+                    let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+                    let timer = eventLoop.scheduleTask(in: TimeAmount(acquireTimeout)) { [weak self] () -> Void in
+                        guard let self else { return }
+                        abandon(waiterID, with: PoolError.acquireTimeout(pool: name))
                     }
                     // Served already (before the timer existed)? Then the timer is not needed.
                     let stillWaiting = state.withLockedValue { s in
@@ -199,7 +201,7 @@ private struct Waiter<Connection> {
     let id: WaiterID
     let continuation: CheckedContinuation<UncheckedBox<Connection?>, any Error>
     /// Fails the wait at the acquire timeout; cancelled when a connection comes first.
-    var timer: Task<Void, Never>?
+    var timer: Scheduled<Void>?
 }
 
 private struct PoolState<Connection> {
