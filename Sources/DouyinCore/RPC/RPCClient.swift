@@ -8,11 +8,12 @@ import NIOPosix
 
 /// Calls the methods of one service, on instances found in the registry.
 ///
-/// Picks an instance by power-of-two-choices on calls in flight, keeps a few
-/// persistent multiplexed connections per instance, and ejects an instance
-/// whose connection fails. A call that could not be sent (connection refused)
-/// moves on to another instance; one cut off mid-flight is retried only for
-/// idempotent methods. Every call carries the caller's remaining deadline.
+/// Picks an instance by power-of-two-choices on calls in flight, keeps
+/// persistent multiplexed connections per instance (one per calling event
+/// loop), and ejects an instance whose connection fails. A call that could not
+/// be sent (connection refused) moves on to another instance; one cut off
+/// mid-flight is retried only for idempotent methods. Every call carries the
+/// caller's remaining deadline.
 public final class RPCClient: Sendable {
     public let service: ServiceName
     private let balancer: LoadBalancer
@@ -105,12 +106,17 @@ public final class RPCClient: Sendable {
         }
     }
 
-    /// One of the instance's connections, opened on first use.
+    /// One of the instance's connections, opened on first use: the caller's event
+    /// loop's own (so the call and its reply stay on that loop), or for callers off
+    /// the loops one of `connectionsPerInstance` shared ones.
     private func connection(to instance: ServiceInstance) async throws -> any Channel {
-        let key = "\(instance.id)#\(IdentifierRandom.next() % UInt64(connectionsPerInstance))"
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop
+        let slot = eventLoop.map { "loop-\(UInt(bitPattern: ObjectIdentifier($0).hashValue))" }
+            ?? "\(IdentifierRandom.next() % UInt64(connectionsPerInstance))"
+        let key = "\(instance.id)#\(slot)"
         let future: EventLoopFuture<any Channel> = connections.withLockedValue { open in
             if let existing = open[key] { return existing }
-            let future = ClientBootstrap(group: group)
+            let future = ClientBootstrap(group: eventLoop ?? group)
                 .connectTimeout(.seconds(1))
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
