@@ -58,6 +58,48 @@ extension EndToEnd {
             }
         }
 
+        /// A viewer's feed reuses the cached page's rows, yet shows the viewer's own
+        /// likes and follows at once, and never another viewer's.
+        @Test func viewersFeedShowsTheirOwnWritesAtOnceAndNoOneElses() async throws {
+            try await Stack.with { stack in
+                try stack.start(.video, name: "video2")
+                try await stack.waitUntilRegistered(.video, count: 2)
+                let api = stack.api
+                let author = try await api.register("feedauthor")
+                let fan = try await api.register("feedfan")
+                let stranger = try await api.register("feedstranger")
+                let video = try await api.publishClip(as: author, title: "watched")
+                /// The newest video as `account` sees it (nil: anonymous), read so that both instances cache the page.
+                func newest(as account: TestAccount?) async throws -> [String: any Sendable] {
+                    var first: [String: any Sendable] = [:]
+                    for _ in 0..<6 {
+                        let reply = try await api.get("/douyin/feed/", account.map { [("token", $0.token)] } ?? [])
+                        first = try #require(videos(reply).first)
+                    }
+                    return first
+                }
+                func flags(_ video: [String: any Sendable]) -> (liked: Bool?, follows: Bool?) {
+                    (video["is_favorite"] as? Bool, (video["author"] as? [String: any Sendable])?["is_follow"] as? Bool)
+                }
+                #expect(try await newest(as: nil)["id"] as? Int == video)
+                #expect(flags(try await newest(as: fan)) == (false, false))
+
+                let liked = try await api.post("/douyin/favorite/action/", [("video_id", String(video)), ("action_type", "1"), ("token", fan.token)])
+                #expect(liked.isSuccess)
+                let followed = try await api.post("/douyin/relation/action/", [("to_user_id", author.idString), ("action_type", "1"), ("token", fan.token)])
+                #expect(followed.isSuccess)
+                let fanView = try await newest(as: fan)
+                #expect(flags(fanView) == (true, true) && fanView["favorite_count"] as? Int == 1)
+                #expect(flags(try await newest(as: stranger)) == (false, false))
+                #expect(flags(try await newest(as: nil)) == (false, false))
+
+                let unliked = try await api.post("/douyin/favorite/action/", [("video_id", String(video)), ("action_type", "2"), ("token", fan.token)])
+                #expect(unliked.isSuccess)
+                let afterUnlike = try await newest(as: fan)
+                #expect(flags(afterUnlike) == (false, true) && afterUnlike["favorite_count"] as? Int == 0)
+            }
+        }
+
         @Test func userInfoShowsEveryWriteAtOnceAcrossInstances() async throws {
             try await Stack.with { stack in
                 try stack.start(.user, name: "user2")

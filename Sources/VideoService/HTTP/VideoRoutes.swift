@@ -23,21 +23,23 @@ struct VideoRoutes {
             let latest = try context.params.optionalInt64("latest_time")
             let bound = Self.feedBound(latest, now: now)
             let mediaBase = media.base(for: request)
-            // Everyone without a token sees the same newest page: served from memory while current.
-            if viewer == nil, let head = try await feedHead.page(
+            // The newest page is the same for everyone: served from memory while current,
+            // whole to clients without a token, as rows to assemble for a viewer.
+            let head = try await feedHead.page(
                 bound: bound, isHeadRequest: latest == nil || latest == 0, mediaBase: mediaBase,
                 build: { [store, assembler] in
                     let rows = try await store.feed(before: .max, limit: Self.feedPageSize)
-                    let videos = try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase)
-                    return (videos, rows.first?.publishedAt, rows.last?.publishedAt)
+                    return (rows, try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase))
                 }
-            ) {
+            )
+            if viewer == nil, let head {
                 // An empty feed's next_time is the request's own bound, so only a full page is reused as is.
                 return try head.oldest == nil
                     ? APIResponse(FeedResponse(nextTime: bound, videoList: [])).response(from: request, context: context)
                     : head.response.response(from: request, context: context)
             }
-            let rows = try await store.feed(before: bound, limit: Self.feedPageSize)
+            let rows: [VideoStore.Row]
+            if let head { rows = head.rows } else { rows = try await store.feed(before: bound, limit: Self.feedPageSize) }
             let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
             return try APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
                 .response(from: request, context: context)

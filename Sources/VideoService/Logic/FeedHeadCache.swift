@@ -2,12 +2,14 @@ import DouyinCore
 import DouyinModels
 import NIOConcurrencyHelpers
 
-/// The anonymous feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.
+/// The feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.
 ///
 /// Every client without a token asks for the same page, and it costs a query
 /// plus a batch RPC (that makes its own query and RPC) to build: here it costs
-/// one Redis GET. Concurrent misses build the page once. Pages also expire
-/// after `maxAge`, which bounds staleness if a writer could not bump the version.
+/// one Redis GET. Viewers with a token reuse the page's rows, which are the same
+/// for everyone, and only their own flags are assembled per request. Concurrent
+/// misses build the page once. Pages also expire after `maxAge`, which bounds
+/// staleness if a writer could not bump the version.
 final class FeedHeadCache: Sendable {
     struct Head: Sendable {
         let version: Int64
@@ -15,7 +17,9 @@ final class FeedHeadCache: Sendable {
         let newest: Int64?
         let oldest: Int64?
         let builtAt: ContinuousClock.Instant
-        /// The whole answer, encoded once; its `next_time` is the oldest video's time.
+        /// The page's videos as stored, newest first: what a viewer's page is assembled from.
+        let rows: [VideoStore.Row]
+        /// The whole anonymous answer, encoded once; its `next_time` is the oldest video's time.
         let response: EncodedAPIResponse
     }
 
@@ -36,7 +40,7 @@ final class FeedHeadCache: Sendable {
     /// - Parameter isHeadRequest: the request asked for the newest videos (no `latest_time`).
     func page(
         bound: Int64, isHeadRequest: Bool, mediaBase: String,
-        build: @escaping @Sendable () async throws -> (videos: [Video], newest: Int64?, oldest: Int64?)
+        build: @escaping @Sendable () async throws -> (rows: [VideoStore.Row], videos: [Video])
     ) async throws -> Head? {
         guard let current = try? await versions.feed() else { return nil }
         let cached = heads.withLockedValue { $0[mediaBase] }
@@ -46,9 +50,10 @@ final class FeedHeadCache: Sendable {
         guard isHeadRequest else { return nil }
         return try await shared(key: "\(current) \(mediaBase)") { [heads] in
             let page = try await build()
+            let oldest = page.rows.last?.publishedAt
             let head = Head(
-                version: current, newest: page.newest, oldest: page.oldest, builtAt: .now,
-                response: EncodedAPIResponse(FeedResponse(nextTime: page.oldest ?? 0, videoList: page.videos))
+                version: current, newest: page.rows.first?.publishedAt, oldest: oldest, builtAt: .now, rows: page.rows,
+                response: EncodedAPIResponse(FeedResponse(nextTime: oldest ?? 0, videoList: page.videos))
             )
             heads.withLockedValue { heads in
                 if heads.count >= Self.maxHosts, heads[mediaBase] == nil { heads.removeAll() }
