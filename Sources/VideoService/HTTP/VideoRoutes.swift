@@ -23,23 +23,25 @@ struct VideoRoutes {
             let latest = try context.params.optionalInt64("latest_time")
             let bound = Self.feedBound(latest, now: now)
             let mediaBase = media.base(for: request)
-            // The newest page is the same for everyone: served from memory while current,
-            // whole to clients without a token, as rows to assemble for a viewer.
-            let head = try await feedHead.page(
-                bound: bound, isHeadRequest: latest == nil || latest == 0, mediaBase: mediaBase,
-                build: { [store, assembler] in
-                    let rows = try await store.feed(before: .max, limit: Self.feedPageSize)
-                    return (rows, try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase))
-                }
-            )
-            if viewer == nil, let head {
+            // The newest page is the same for everyone, so it is served from memory
+            // while current: whole to clients without a token, as rows to assemble for a viewer.
+            let loadHead: FeedHeadCache.Load = { [store] in try await store.feed(before: .max, limit: Self.feedPageSize) }
+            let isHeadRequest = latest == nil || latest == 0
+            if viewer == nil, let head = try await feedHead.page(
+                bound: bound, isHeadRequest: isHeadRequest, mediaBase: mediaBase, load: loadHead,
+                assemble: { [assembler] rows in try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase) }
+            ) {
                 // An empty feed's next_time is the request's own bound, so only a full page is reused as is.
                 return try head.oldest == nil
                     ? APIResponse(FeedResponse(nextTime: bound, videoList: [])).response(from: request, context: context)
                     : head.response.response(from: request, context: context)
             }
             let rows: [VideoStore.Row]
-            if let head { rows = head.rows } else { rows = try await store.feed(before: bound, limit: Self.feedPageSize) }
+            if viewer != nil, let cached = try await feedHead.rows(bound: bound, isHeadRequest: isHeadRequest, load: loadHead) {
+                rows = cached
+            } else {
+                rows = try await store.feed(before: bound, limit: Self.feedPageSize)
+            }
             let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
             return try APIResponse(FeedResponse(nextTime: rows.last?.publishedAt ?? bound, videoList: videos))
                 .response(from: request, context: context)

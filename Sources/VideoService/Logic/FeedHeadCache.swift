@@ -4,11 +4,15 @@ import NIOConcurrencyHelpers
 
 /// The feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.
 ///
-/// Every client without a token asks for the same page, and it costs a query
-/// plus a batch RPC (that makes its own query and RPC) to build: here it costs
-/// one Redis GET. Viewers with a token reuse the page's rows, which are the same
-/// for everyone, and only their own flags are assembled per request. Concurrent
-/// misses build the page once. Pages also expire after `maxAge`, which bounds
+/// Two layers, both valid only at the version they were built at:
+/// - the page's rows, the same for everyone: a viewer with a token is assembled
+///   from them (their own likes, the authors as they see them), so a read costs no
+///   feed query;
+/// - the whole anonymous answer per media base URL, encoded once: a client
+///   without a token costs one Redis GET instead of a query plus a batch RPC (that
+///   makes its own query and RPC).
+///
+/// Concurrent misses build once. Entries also expire after `maxAge`, which bounds
 /// staleness if a writer could not bump the version.
 final class FeedHeadCache: Sendable {
     struct Head: Sendable {
@@ -17,17 +21,26 @@ final class FeedHeadCache: Sendable {
         let newest: Int64?
         let oldest: Int64?
         let builtAt: ContinuousClock.Instant
-        /// The page's videos as stored, newest first: what a viewer's page is assembled from.
-        let rows: [VideoStore.Row]
         /// The whole anonymous answer, encoded once; its `next_time` is the oldest video's time.
         let response: EncodedAPIResponse
     }
 
+    private struct Rows: Sendable {
+        let version: Int64
+        let builtAt: ContinuousClock.Instant
+        /// Newest first.
+        let rows: [VideoStore.Row]
+    }
+
+    typealias Load = @Sendable () async throws -> [VideoStore.Row]
+
     private let versions: ContentVersions
     private let maxAge: Duration
+    private let headRows = NIOLockedValueBox<Rows?>(nil)
     /// By media base URL: play and cover URLs depend on the request's host.
     private let heads = NIOLockedValueBox<[String: Head]>([:])
-    private let building = NIOLockedValueBox<[String: Task<Head, any Error>]>([:])
+    private let rowBuilds = SingleFlight<Rows>()
+    private let pageBuilds = SingleFlight<Head>()
     private static let maxHosts = 16
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(2)) {
@@ -35,12 +48,15 @@ final class FeedHeadCache: Sendable {
         self.maxAge = maxAge
     }
 
-    /// The head page if it answers a request bounded by `bound` (absent `latest_time`,
-    /// or one later than every video on it); nil when the caller must query.
-    /// - Parameter isHeadRequest: the request asked for the newest videos (no `latest_time`).
+    /// The anonymous answer if it answers a request bounded by `bound` (absent
+    /// `latest_time`, or one later than every video on it); nil when the caller must query.
+    /// - Parameters:
+    ///   - isHeadRequest: the request asked for the newest videos (no `latest_time`).
+    ///   - load: the newest page's rows, from the database.
+    ///   - assemble: the rows as Video objects for no viewer.
     func page(
         bound: Int64, isHeadRequest: Bool, mediaBase: String,
-        build: @escaping @Sendable () async throws -> (rows: [VideoStore.Row], videos: [Video])
+        load: @escaping Load, assemble: @escaping @Sendable ([VideoStore.Row]) async throws -> [Video]
     ) async throws -> Head? {
         guard let current = try? await versions.feed() else { return nil }
         let cached = heads.withLockedValue { $0[mediaBase] }
@@ -48,12 +64,12 @@ final class FeedHeadCache: Sendable {
             return bound > (cached.newest ?? .min) ? cached : nil
         }
         guard isHeadRequest else { return nil }
-        return try await shared(key: "\(current) \(mediaBase)") { [heads] in
-            let page = try await build()
-            let oldest = page.rows.last?.publishedAt
+        return try await pageBuilds.run("\(current) \(mediaBase)") { [heads] in
+            let rows = try await self.rows(at: current, load: load)
+            let oldest = rows.last?.publishedAt
             let head = Head(
-                version: current, newest: page.rows.first?.publishedAt, oldest: oldest, builtAt: .now, rows: page.rows,
-                response: EncodedAPIResponse(FeedResponse(nextTime: oldest ?? 0, videoList: page.videos))
+                version: current, newest: rows.first?.publishedAt, oldest: oldest, builtAt: .now,
+                response: EncodedAPIResponse(FeedResponse(nextTime: oldest ?? 0, videoList: try await assemble(rows)))
             )
             heads.withLockedValue { heads in
                 if heads.count >= Self.maxHosts, heads[mediaBase] == nil { heads.removeAll() }
@@ -63,13 +79,41 @@ final class FeedHeadCache: Sendable {
         }
     }
 
-    /// Runs `body` once for all concurrent callers with the same key.
-    private func shared(key: String, _ body: @escaping @Sendable () async throws -> Head) async throws -> Head {
-        let building = self.building
-        let task = building.withLockedValue { running in
+    /// The newest page's rows if they answer a request bounded by `bound`; nil
+    /// when the caller must query (or Redis cannot say whether they are current).
+    func rows(bound: Int64, isHeadRequest: Bool, load: @escaping Load) async throws -> [VideoStore.Row]? {
+        guard let current = try? await versions.feed() else { return nil }
+        let cached = headRows.withLockedValue { $0 }
+        if let cached, cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
+            return bound > (cached.rows.first?.publishedAt ?? .min) ? cached.rows : nil
+        }
+        guard isHeadRequest else { return nil }
+        return try await rows(at: current, load: load)
+    }
+
+    /// The rows at version `current`, from memory or loaded once for all concurrent callers.
+    private func rows(at current: Int64, load: @escaping Load) async throws -> [VideoStore.Row] {
+        if let cached = headRows.withLockedValue({ $0 }), cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
+            return cached.rows
+        }
+        return try await rowBuilds.run("\(current)") { [headRows] in
+            let built = Rows(version: current, builtAt: .now, rows: try await load())
+            headRows.withLockedValue { if ($0?.version ?? .min) <= current { $0 = built } }
+            return built
+        }.rows
+    }
+}
+
+/// Runs a body once for all concurrent callers with the same key.
+final class SingleFlight<Value: Sendable>: Sendable {
+    private let running = NIOLockedValueBox<[String: Task<Value, any Error>]>([:])
+
+    func run(_ key: String, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let box = running
+        let task = box.withLockedValue { running in
             if let task = running[key] { return task }
             let task = Task {
-                defer { building.withLockedValue { $0[key] = nil } }
+                defer { box.withLockedValue { $0[key] = nil } }
                 return try await body()
             }
             running[key] = task
