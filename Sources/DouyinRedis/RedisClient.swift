@@ -147,7 +147,9 @@ public final class RedisClient: Sendable {
         do {
             return (try await slot.channel.get(), fresh)
         } catch {
-            throw RedisError.connection("cannot connect to \(configuration.host):\(configuration.port): \(error)")
+            // NIO's error lists every address tried; the first cause says enough.
+            let cause = (error as? NIOConnectionError)?.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
+            throw RedisError.connection("cannot connect to \(configuration.host):\(configuration.port): \(cause)")
         }
     }
 
