@@ -1,3 +1,4 @@
+import DouyinModels
 import DouyinTestSupport
 import Foundation
 import Testing
@@ -6,6 +7,15 @@ extension EndToEnd {
     /// Pages and profiles served from memory never hide a write: whatever instance
     /// answers, a read issued after a write returns shows it.
     @Suite struct CachingTests {
+        /// A stack with a second instance of `service`, so that repeated reads land on both.
+        func withTwoInstances(of service: ServiceName, _ body: (Stack) async throws -> Void) async throws {
+            try await Stack.with { stack in
+                try stack.start(service, name: "\(service.rawValue)2")
+                try await stack.waitUntilRegistered(service, count: 2)
+                try await body(stack)
+            }
+        }
+
         func videos(_ reply: APIClient.Reply) -> [[String: any Sendable]] {
             reply.json["video_list"] as? [[String: any Sendable]] ?? []
         }
@@ -13,9 +23,7 @@ extension EndToEnd {
         /// The anonymous feed head is served from memory, yet every write shows in
         /// any read issued after it returns, whichever video instance answers.
         @Test func anonymousFeedShowsEveryWriteAtOnceAcrossInstances() async throws {
-            try await Stack.with { stack in
-                try stack.start(.video, name: "video2")
-                try await stack.waitUntilRegistered(.video, count: 2)
+            try await withTwoInstances(of: .video) { stack in
                 let api = stack.api
                 let author = try await api.register("cached")
                 let fan = try await api.register("cachefan")
@@ -61,9 +69,7 @@ extension EndToEnd {
         /// A viewer's feed reuses the cached page's rows, yet shows the viewer's own
         /// likes and follows at once, and never another viewer's.
         @Test func viewersFeedShowsTheirOwnWritesAtOnceAndNoOneElses() async throws {
-            try await Stack.with { stack in
-                try stack.start(.video, name: "video2")
-                try await stack.waitUntilRegistered(.video, count: 2)
+            try await withTwoInstances(of: .video) { stack in
                 let api = stack.api
                 let author = try await api.register("feedauthor")
                 let fan = try await api.register("feedfan")
@@ -101,9 +107,7 @@ extension EndToEnd {
         }
 
         @Test func userInfoShowsEveryWriteAtOnceAcrossInstances() async throws {
-            try await Stack.with { stack in
-                try stack.start(.user, name: "user2")
-                try await stack.waitUntilRegistered(.user, count: 2)
+            try await withTwoInstances(of: .user) { stack in
                 let api = stack.api
                 let author = try await api.register("profiled")
                 let fan = try await api.register("profilefan")
