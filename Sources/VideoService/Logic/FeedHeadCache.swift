@@ -60,7 +60,7 @@ final class FeedHeadCache: Sendable {
     ) async throws -> Head? {
         guard let current = try? await versions.feed() else { return nil }
         let cached = heads.withLockedValue { $0[mediaBase] }
-        if let cached, cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
+        if let cached, isValid(version: cached.version, builtAt: cached.builtAt, at: current) {
             return bound > (cached.newest ?? .min) ? cached : nil
         }
         guard isHeadRequest else { return nil }
@@ -83,19 +83,26 @@ final class FeedHeadCache: Sendable {
     /// when the caller must query (or Redis cannot say whether they are current).
     func rows(bound: Int64, isHeadRequest: Bool, load: @escaping Load) async throws -> [VideoStore.Row]? {
         guard let current = try? await versions.feed() else { return nil }
-        let cached = headRows.withLockedValue { $0 }
-        if let cached, cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
-            return bound > (cached.rows.first?.publishedAt ?? .min) ? cached.rows : nil
+        if let cached = cachedRows(at: current) {
+            return bound > (cached.first?.publishedAt ?? .min) ? cached : nil
         }
         guard isHeadRequest else { return nil }
         return try await rows(at: current, load: load)
     }
 
+    /// Whether an entry built at `version` may still be served while the feed is at `current`.
+    private func isValid(version: Int64, builtAt: ContinuousClock.Instant, at current: Int64) -> Bool {
+        version == current && builtAt.duration(to: .now) < maxAge
+    }
+
+    private func cachedRows(at current: Int64) -> [VideoStore.Row]? {
+        guard let cached = headRows.withLockedValue({ $0 }) else { return nil }
+        return isValid(version: cached.version, builtAt: cached.builtAt, at: current) ? cached.rows : nil
+    }
+
     /// The rows at version `current`, from memory or loaded once for all concurrent callers.
     private func rows(at current: Int64, load: @escaping Load) async throws -> [VideoStore.Row] {
-        if let cached = headRows.withLockedValue({ $0 }), cached.version == current, cached.builtAt.duration(to: .now) < maxAge {
-            return cached.rows
-        }
+        if let cached = cachedRows(at: current) { return cached }
         return try await rowBuilds.run("\(current)") { [headRows] in
             let built = Rows(version: current, builtAt: .now, rows: try await load())
             headRows.withLockedValue { if ($0?.version ?? .min) <= current { $0 = built } }
