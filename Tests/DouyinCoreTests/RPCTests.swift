@@ -88,6 +88,29 @@ enum FailRPC: RPCMethod {
         await server.close()
     }
 
+    /// Past the caller's deadline the callee stops working: its task is cancelled.
+    @Test func calleeWorkIsCancelledAtTheDeadline() async throws {
+        let server = RPCServer(logger: .init(label: "test"))
+        let cancelled = NIOLockedValueBox(false)
+        server.register(EchoRPC.self) { request in
+            do {
+                try await Task.sleep(for: .seconds(5))
+            } catch {
+                cancelled.withLockedValue { $0 = true }
+                throw error
+            }
+            return .init(text: request.text)
+        }
+        let port = try await server.bind(host: "127.0.0.1", port: 0)
+        let instance = ServiceInstance(id: "only", service: .user, host: "127.0.0.1", httpPort: 0, rpcPort: port, version: "t", startedAt: 0)
+        let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .milliseconds(200))
+        await #expect(throws: DouyinError(.deadlineExceeded)) { try await client.call(EchoRPC.self, .init(text: "slow")) }
+        for _ in 0..<50 where !cancelled.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(cancelled.withLockedValue { $0 })
+        await client.shutdown()
+        await server.close()
+    }
+
     /// Many calls share one connection: if they were serialized, the barrier would never fill.
     @Test func concurrentCallsAreMultiplexed() async throws {
         let server = RPCServer(logger: .init(label: "test"))

@@ -19,6 +19,7 @@ public final class RPCClient: Sendable {
     private let balancer: LoadBalancer
     private let group: any EventLoopGroup
     private let defaultTimeout: Duration
+    private let connectTimeout: TimeAmount
     private let connectionsPerInstance: Int
     private let connections = NIOLockedValueBox<[String: EventLoopFuture<any Channel>]>([:])
 
@@ -26,36 +27,48 @@ public final class RPCClient: Sendable {
         service: ServiceName,
         balancer: LoadBalancer,
         defaultTimeout: Duration = .seconds(5),
+        connectTimeout: TimeAmount = .seconds(1),
         connectionsPerInstance: Int = 2,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.service = service
         self.balancer = balancer
         self.defaultTimeout = defaultTimeout
+        self.connectTimeout = connectTimeout
         self.connectionsPerInstance = connectionsPerInstance
         self.group = group
     }
 
     public func call<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
+        let reply = try await call(name: M.name, payload: ByteBuffer(data: try RPCCoding.encode(request)), isIdempotent: M.isIdempotent)
+        do {
+            return try RPCCoding.decode(M.Response.self, from: Data(buffer: reply))
+        } catch {
+            throw DouyinError(.internalError, "malformed RPC reply")
+        }
+    }
+
+    /// Calls the method `name` with a payload in its own encoding; returns the reply's payload.
+    /// - Parameter isIdempotent: whether a call cut off mid-flight may be sent again.
+    public func call(name: String, payload: ByteBuffer, isIdempotent: Bool) async throws -> ByteBuffer {
         let start = ContinuousClock.now
         do {
-            let response = try await send(method, request)
-            RPCMetrics.called(method: M.name, service: service.rawValue, outcome: "ok", duration: start.duration(to: .now))
+            let response = try await send(name: name, payload: payload, isIdempotent: isIdempotent)
+            RPCMetrics.called(method: name, service: service.rawValue, outcome: "ok", duration: start.duration(to: .now))
             return response
         } catch {
             let outcome = (error as? DouyinError).map { String($0.code.rawValue) } ?? "error"
-            RPCMetrics.called(method: M.name, service: service.rawValue, outcome: outcome, duration: start.duration(to: .now))
+            RPCMetrics.called(method: name, service: service.rawValue, outcome: outcome, duration: start.duration(to: .now))
             throw error
         }
     }
 
-    private func send<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
+    private func send(name: String, payload: ByteBuffer, isIdempotent: Bool) async throws -> ByteBuffer {
         let context = RPCCallContext.current ?? RPCCallContext()
         let ownDeadline = ContinuousClock.now + defaultTimeout
         let deadline = min(context.deadline ?? ownDeadline, ownDeadline)
         var frame = RPCFrame(
-            kind: .request, method: M.name, traceparent: context.traceparent, requestID: context.requestID,
-            payload: ByteBuffer(data: try RPCCoding.encode(request))
+            kind: .request, method: name, traceparent: context.traceparent, requestID: context.requestID, payload: payload
         )
         var tried: Set<String> = []
         var resent = false
@@ -82,27 +95,18 @@ public final class RPCClient: Sendable {
                 channel.writeAndFlush(RPCOutboundCall(frame: frame, promise: promise, timeout: .milliseconds(Int64(remaining))), promise: nil)
                 let reply = try await promise.futureResult.get()
                 balancer.succeeded(instance.id)
-                return try Self.decode(reply, as: M.Response.self)
+                guard reply.kind != .error else {
+                    throw DouyinError(ErrorCode(rawValue: reply.errorCode) ?? .internalError, String(buffer: reply.payload))
+                }
+                return reply.payload
             } catch RPCTransportError.connectionClosed {
                 forget(instance.id)
                 balancer.eject(instance.id)
-                guard M.isIdempotent, !resent else {
+                guard isIdempotent, !resent else {
                     throw DouyinError(.serviceUnavailable, "\(service.rawValue) service unavailable")
                 }
                 resent = true
             }
-        }
-    }
-
-    private static func decode<T: Decodable>(_ reply: RPCFrame, as type: T.Type) throws -> T {
-        if reply.kind == .error {
-            let code = ErrorCode(rawValue: reply.errorCode) ?? .internalError
-            throw DouyinError(code, String(buffer: reply.payload))
-        }
-        do {
-            return try RPCCoding.decode(type, from: Data(buffer: reply.payload))
-        } catch {
-            throw DouyinError(.internalError, "malformed RPC reply")
         }
     }
 
@@ -117,7 +121,7 @@ public final class RPCClient: Sendable {
         let future: EventLoopFuture<any Channel> = connections.withLockedValue { open in
             if let existing = open[key] { return existing }
             let future = ClientBootstrap(group: eventLoop ?? group)
-                .connectTimeout(.seconds(1))
+                .connectTimeout(connectTimeout)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// Each request runs in its own task under the caller's deadline: when it
 /// expires the work is cancelled and the caller gets `deadlineExceeded`.
 public final class RPCServer: Sendable {
-    public typealias Handler = @Sendable (ByteBuffer) async throws -> ByteBuffer
+    /// Serves one call: its payload, and the connection it came on.
+    public typealias Handler = @Sendable (_ payload: ByteBuffer, _ connection: any Channel) async throws -> ByteBuffer
 
     private let handlers = NIOLockedValueBox<[String: Handler]>([:])
     private let logger: Logger
@@ -29,17 +30,20 @@ public final class RPCServer: Sendable {
 
     /// Serves `method` with `body`.
     public func register<M: RPCMethod>(_ method: M.Type, _ body: @escaping @Sendable (M.Request) async throws -> M.Response) {
-        handlers.withLockedValue { handlers in
-            handlers[M.name] = { payload in
-                let request: M.Request
-                do {
-                    request = try RPCCoding.decode(M.Request.self, from: Data(buffer: payload))
-                } catch {
-                    throw DouyinError(.invalidParameter, "malformed \(M.name) request")
-                }
-                return ByteBuffer(data: try RPCCoding.encode(try await body(request)))
+        register(name: M.name) { payload, _ in
+            let request: M.Request
+            do {
+                request = try RPCCoding.decode(M.Request.self, from: Data(buffer: payload))
+            } catch {
+                throw DouyinError(.invalidParameter, "malformed \(M.name) request")
             }
+            return ByteBuffer(data: try RPCCoding.encode(try await body(request)))
         }
+    }
+
+    /// Serves the method `name` with a handler of raw payloads, for methods with their own encoding.
+    public func register(name: String, _ handler: @escaping Handler) {
+        handlers.withLockedValue { $0[name] = handler }
     }
 
     /// Binds the listening socket; returns the port (useful with port 0).
@@ -71,13 +75,13 @@ public final class RPCServer: Sendable {
         }
     }
 
-    func serve(_ frame: RPCFrame) async -> RPCFrame {
+    func serve(_ frame: RPCFrame, connection: any Channel) async -> RPCFrame {
         inFlight.withLockedValue { $0 += 1 }
         defer { inFlight.withLockedValue { $0 -= 1 } }
         let timer = RequestTimer()
         let caller = TraceParent(frame.traceparent)
         let trace = caller?.child()
-        let reply = await answer(frame, trace: trace)
+        let reply = await answer(frame, connection: connection, trace: trace)
         RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: timer.elapsed)
         if let spans, let trace, trace.isSampled {
             var attributes: [(key: String, value: Span.Value)] = [("rpc.system", .string("douyin")), ("rpc.method", .string(frame.method))]
@@ -90,7 +94,7 @@ public final class RPCServer: Sendable {
         return reply
     }
 
-    private func answer(_ frame: RPCFrame, trace: TraceParent?) async -> RPCFrame {
+    private func answer(_ frame: RPCFrame, connection: any Channel, trace: TraceParent?) async -> RPCFrame {
         var reply = RPCFrame(kind: .response, streamID: frame.streamID, method: frame.method, requestID: frame.requestID)
         guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
             return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
@@ -100,11 +104,14 @@ public final class RPCServer: Sendable {
         let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: trace?.description ?? "")
         do {
             reply.payload = try await RPCCallContext.$current.withValue(callContext) {
-                try await withDeadline(deadline) { try await handler(frame.payload) }
+                try await handler(frame.payload, connection)
             }
             return reply
         } catch let error as DouyinError {
             return Self.failure(reply, error)
+        } catch where Task.isCancelled {
+            // Cancelled by the deadline timer of `RPCServerHandler`.
+            return Self.failure(reply, DouyinError(.deadlineExceeded))
         } catch {
             var logger = logger
             logger[metadataKey: "request_id"] = "\(frame.requestID)"
@@ -123,24 +130,10 @@ public final class RPCServer: Sendable {
     }
 }
 
-/// Runs `body`, failing with `deadlineExceeded` (and cancelling it) once `deadline` passes.
-public func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant?,
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    guard let deadline else { return try await body() }
-    return try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            throw DouyinError(.deadlineExceeded)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
 /// Hands each request frame to the server and writes the reply on the same connection.
+///
+/// A call with a deadline is cancelled when it passes (the caller has stopped
+/// waiting by then); a timer on the event loop costs less than a racing task per call.
 final class RPCServerHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = RPCFrame
     typealias OutboundOut = RPCFrame
@@ -158,9 +151,15 @@ final class RPCServerHandler: ChannelInboundHandler, Sendable {
         let frame = unwrapInboundIn(data)
         guard frame.kind == .request else { return }
         let channel = context.channel
-        Task(executorPreference: executor) { [server] in
-            let reply = await server.serve(frame)
+        let deadlineTimer = NIOLockedValueBox<Scheduled<Void>?>(nil)
+        let call = Task(executorPreference: executor) { [server] in
+            let reply = await server.serve(frame, connection: channel)
+            deadlineTimer.withLockedValue { $0?.cancel() }
             channel.writeAndFlush(reply, promise: nil)
+        }
+        if frame.deadlineMilliseconds > 0 {
+            let timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(frame.deadlineMilliseconds))) { call.cancel() }
+            deadlineTimer.withLockedValue { $0 = timer }
         }
     }
 
