@@ -89,7 +89,7 @@ public final class ServiceHost: Sendable {
     public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
         router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, spans: spans))
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
         HealthRoutes(
