@@ -15,7 +15,6 @@ public enum Gateway {
             host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
         }
         let connectTimeout = Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250))
-        let connections = UpstreamConnections(connectTimeout: .milliseconds(connectTimeout))
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         let client = HTTPClient(
@@ -39,14 +38,19 @@ public enum Gateway {
         let balancers = Dictionary(
             uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
         )
+        let forwarding = balancers.mapValues { balancer in
+            RPCClient(
+                service: balancer.service, balancer: balancer,
+                defaultTimeout: config.requestTimeout, connectTimeout: .milliseconds(connectTimeout)
+            )
+        }
         GatewayRoutes(
             authenticator: authenticator,
             proxy: UpstreamProxy(
                 client: client,
-                connections: connections,
                 balancers: balancers,
+                services: forwarding,
                 internalSecret: config.internalSecret,
-                requestTimeout: config.requestTimeout,
                 streamingTimeout: .seconds(600)
             )
         ).add(to: router)
@@ -66,7 +70,7 @@ public enum Gateway {
                 )
             }
         )
-        await connections.shutdown()
+        for rpc in forwarding.values { await rpc.shutdown() }
         try await client.shutdown()
     }
 }

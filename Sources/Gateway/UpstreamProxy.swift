@@ -11,28 +11,28 @@ import NIOPosix
 
 /// Forwards a public request to an instance of the owning service and streams the answer back.
 ///
-/// Small bodies are buffered and exchanged over the gateway's own keep-alive
-/// connections, so a request whose connection was refused can move to another
-/// instance; large bodies (uploads) and media stream through AsyncHTTPClient
-/// without buffering and are never resent.
+/// Small bodies are buffered and sent as one RPC call (`ForwardedHTTP`) on the
+/// gateway's multiplexed connection to the service, so a request whose
+/// connection was refused can move to another instance; large bodies (uploads)
+/// and media stream through AsyncHTTPClient without buffering and are never resent.
 struct UpstreamProxy: Sendable {
     let client: HTTPClient
-    let connections: UpstreamConnections
     let balancers: [ServiceName: LoadBalancer]
+    /// RPC clients over the same balancers, for the buffered path.
+    let services: [ServiceName: RPCClient]
     let internalSecret: String?
-    let requestTimeout: Duration
     let streamingTimeout: Duration
     static let maxBufferedBody = 1 << 20
 
     func forward(
         _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext, streams: Bool
     ) async throws -> Response {
-        guard let balancer = balancers[service] else { throw DouyinError(.serviceUnavailable) }
+        guard let balancer = balancers[service], let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
         let contentLength = request.headers[.contentLength].flatMap(Int.init)
         if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
             var request = request
             let body = try await request.collectBody(upTo: Self.maxBufferedBody)
-            return try await exchange(request, body: body, balancer: balancer, identity: identity, context: context)
+            return try await exchange(request, body: body, rpc: rpc, identity: identity, context: context)
         }
         return try await stream(request, contentLength: contentLength, balancer: balancer, identity: identity, context: context)
     }
@@ -46,7 +46,7 @@ struct UpstreamProxy: Sendable {
         guard let instance = await balancer.pick() else { throw DouyinError(.serviceUnavailable, "\(service) service unavailable") }
         var upstream = HTTPClientRequest(url: "http://\(instance.host):\(instance.httpPort)\(request.uri.string)")
         upstream.method = .init(rawValue: request.method.rawValue)
-        upstream.headers = forwardedHeaders(request, identity: identity, context: context)
+        upstream.headers = HTTPHeaders(forwardedHeaders(request, identity: identity, context: context).map { ($0.name.rawName, $0.value) })
         upstream.body = .stream(request.body, length: contentLength.map { .known(Int64($0)) } ?? .unknown)
         let deadline = NIODeadline.now() + .nanoseconds(Int64(streamingTimeout.components.seconds) * 1_000_000_000)
         balancer.begin(instance.id)
@@ -56,7 +56,7 @@ struct UpstreamProxy: Sendable {
             balancer.succeeded(instance.id)
             return Response(
                 status: .init(code: Int(response.status.code)),
-                headers: Self.responseHeaders(response.headers),
+                headers: Self.responseHeaders(response.headers.map { ($0.name, $0.value) }),
                 body: ResponseBody(asyncSequence: response.body)
             )
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
@@ -68,77 +68,62 @@ struct UpstreamProxy: Sendable {
         }
     }
 
-    /// The buffered path: whole request out, whole answer back, over a pooled connection.
+    /// The buffered path: whole request out, whole answer back, as one RPC call.
     private func exchange(
-        _ request: Request, body: ByteBuffer, balancer: LoadBalancer, identity: GatewayIdentity, context: DouyinRequestContext
+        _ request: Request, body: ByteBuffer, rpc: RPCClient, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
-        var headers = forwardedHeaders(request, identity: identity, context: context)
-        headers.remove(name: "transfer-encoding")
-        headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-        let timeout = TimeAmount.nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
-            + requestTimeout.components.attoseconds / 1_000_000_000)
-        var tried: Set<String> = []
-        while let instance = await balancer.pick(excluding: tried) {
-            tried.insert(instance.id)
-            headers.replaceOrAdd(name: "host", value: "\(instance.host):\(instance.httpPort)")
-            let head = HTTPRequestHead(version: .http1_1, method: .init(rawValue: request.method.rawValue), uri: request.uri.string, headers: headers)
-            balancer.begin(instance.id)
-            defer { balancer.end(instance.id) }
-            do {
-                let (answerHead, answerBody) = try await connections.exchange(
-                    .init(head: head, body: body), host: instance.host, port: instance.httpPort, timeout: timeout
-                )
-                balancer.succeeded(instance.id)
-                return Response(
-                    status: .init(code: Int(answerHead.status.code)),
-                    headers: Self.responseHeaders(answerHead.headers),
-                    body: ResponseBody(byteBuffer: answerBody)
-                )
-            } catch UpstreamConnections.Failure.notSent(let error) {
-                balancer.eject(instance.id)
-                context.logger.warning(
-                    "upstream unreachable",
-                    metadata: ["service": "\(balancer.service.rawValue)", "instance": "\(instance.id)", "error": "\(error)"]
-                )
-            } catch UpstreamConnections.Failure.timedOut {
-                throw DouyinError(.deadlineExceeded)
-            } catch {
-                balancer.eject(instance.id)
-                context.logger.warning("upstream failed", metadata: ["service": "\(balancer.service.rawValue)", "error": "\(error)"])
-                throw DouyinError(.serviceUnavailable, "\(balancer.service.rawValue) service unavailable")
-            }
-        }
-        throw DouyinError(.serviceUnavailable, "\(balancer.service.rawValue) service unavailable")
+        var payload = ByteBuffer()
+        ForwardedHTTP.Request(
+            method: request.method, path: request.uri.string,
+            headerFields: forwardedHeaders(request, identity: identity, context: context), body: body
+        ).write(to: &payload)
+        // A read cut off mid-flight may run again elsewhere; a write may not.
+        let isIdempotent = request.method == .get || request.method == .head
+        var reply = try await rpc.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: isIdempotent)
+        let answer = try ForwardedHTTP.Response(reading: &reply)
+        return Response(
+            status: answer.status,
+            headers: Self.responseHeaders(answer.headerFields.lazy.map { ($0.name.canonicalName, $0.value) }),
+            body: ResponseBody(byteBuffer: answer.body)
+        )
     }
 
     /// The client's headers minus hop-by-hop and internal ones, plus what the service needs from us.
-    private func forwardedHeaders(_ request: Request, identity: GatewayIdentity, context: DouyinRequestContext) -> HTTPHeaders {
-        var headers = HTTPHeaders()
+    private func forwardedHeaders(_ request: Request, identity: GatewayIdentity, context: DouyinRequestContext) -> HTTPFields {
+        var fields = HTTPFields()
+        fields.reserveCapacity(request.headers.count + 6)
         for field in request.headers {
             let name = field.name.canonicalName
             guard !Self.hopByHop.contains(name), !name.hasPrefix(InternalHeader.prefix), name != "host" else { continue }
-            headers.add(name: field.name.rawName, value: field.value)
+            fields.append(field)
         }
-        if let host = request.head.authority { headers.replaceOrAdd(name: "x-forwarded-host", value: host) }
-        headers.replaceOrAdd(name: InternalHeader.clientAddress, value: context.remoteAddress ?? "unknown")
+        if let host = request.head.authority { fields[Self.forwardedHost] = host }
+        fields[Self.clientAddress] = context.remoteAddress ?? "unknown"
         if let scope = RPCCallContext.current {
-            headers.replaceOrAdd(name: InternalHeader.requestID, value: scope.requestID)
-            headers.replaceOrAdd(name: "traceparent", value: scope.traceparent)
+            fields[Self.requestID] = scope.requestID
+            fields[Self.traceparent] = scope.traceparent
         }
         if case .user(let id) = identity, let secret = internalSecret {
-            headers.add(name: InternalHeader.userID, value: String(id))
-            headers.add(name: InternalHeader.secret, value: secret)
+            fields[Self.userID] = String(id)
+            fields[Self.secret] = secret
         }
-        return headers
+        return fields
     }
 
-    private static func responseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
+    private static func responseHeaders(_ headers: some Sequence<(String, String)>) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in headers where !hopByHop.contains(name.lowercased()) {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
         return fields
     }
+
+    private static let forwardedHost = HTTPField.Name("x-forwarded-host")!
+    private static let clientAddress = HTTPField.Name(InternalHeader.clientAddress)!
+    private static let requestID = HTTPField.Name(InternalHeader.requestID)!
+    private static let traceparent = HTTPField.Name("traceparent")!
+    private static let userID = HTTPField.Name(InternalHeader.userID)!
+    private static let secret = HTTPField.Name(InternalHeader.secret)!
 
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",

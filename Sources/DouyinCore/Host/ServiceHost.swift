@@ -123,10 +123,12 @@ public final class ServiceHost: Sendable {
         server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0) },
         extraServices: [any Service] = []
     ) async throws where Context.Source == ApplicationRequestContextSource {
+        let responder = router.buildResponder()
+        rpc.serveForwardedHTTP(responder, logger: logger)
         let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
         ports.setRPC(rpcPort)
         let app = Application(
-            router: router,
+            responder: responder,
             server: server,
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil, backlog: 1024),
             onServerRunning: { [ports] channel in ports.setHTTP(channel.localAddress?.port ?? 0) },

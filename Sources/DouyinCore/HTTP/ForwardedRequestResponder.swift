@@ -1,0 +1,44 @@
+import DouyinModels
+import Hummingbird
+import Logging
+import NIOCore
+
+extension RPCServer {
+    /// Serves `responder` (the service's router, middleware and all) to RPC callers of
+    /// `ForwardedHTTP.method`, the way the gateway forwards buffered requests.
+    ///
+    /// The request context is built from the RPC connection, as it would be from an
+    /// HTTP one: either way its peer is the gateway.
+    public func serveForwardedHTTP<Responder: HTTPResponder>(_ responder: Responder, logger: Logger)
+    where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
+        register(name: ForwardedHTTP.method) { payload, connection in
+            var payload = payload
+            let forwarded = try ForwardedHTTP.Request(reading: &payload)
+            let request = Request(
+                head: HTTPRequest(method: forwarded.method, scheme: nil, authority: nil, path: forwarded.path, headerFields: forwarded.headerFields),
+                body: RequestBody(buffer: forwarded.body)
+            )
+            let context = Responder.Context(source: .init(channel: connection, logger: logger))
+            let response = try await responder.respond(to: request, context: context)
+            let body = BufferingBodyWriter()
+            try await response.body.write(body)
+            guard body.buffer.readableBytes <= ForwardedHTTP.maxBody else {
+                throw DouyinError(.internalError, "answer too large to forward")
+            }
+            var reply = ByteBuffer()
+            ForwardedHTTP.Response(status: response.status, headerFields: response.headers, body: body.buffer).write(to: &reply)
+            return reply
+        }
+    }
+}
+
+/// Collects a response body in memory (forwarded answers are JSON of bounded size).
+private final class BufferingBodyWriter: ResponseBodyWriter {
+    var buffer = ByteBuffer()
+
+    func write(_ part: ByteBuffer) async throws {
+        buffer.writeImmutableBuffer(part)
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
