@@ -23,7 +23,7 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
         let timer = RequestTimer()
         // Lines logged while serving get the ids from this scope (`Observability.requestIdentity`).
-        let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, traceparent: trace.description)
+        let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, trace: trace)
         var response: Response
         do {
             response = try await RPCCallContext.$current.withValue(scope) {

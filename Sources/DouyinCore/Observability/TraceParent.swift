@@ -9,16 +9,27 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
     public var flags: String
 
     /// Parses a header value; nil when it is not a valid version-00 traceparent.
+    ///
+    /// Every request and every RPC call parses one, so this reads the bytes in
+    /// place: a fixed layout needs no splitting.
     public init?(_ header: String?) {
-        guard let header else { return nil }
-        let parts = header.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "00", Self.isHex(parts[1], count: 32), Self.isHex(parts[2], count: 16),
-            Self.isHex(parts[3], count: 2), parts[1] != Substring(String(repeating: "0", count: 32)),
-            parts[2] != Substring(String(repeating: "0", count: 16))
-        else { return nil }
-        traceID = String(parts[1])
-        spanID = String(parts[2])
-        flags = String(parts[3])
+        guard var header, header.utf8.count == 55 else { return nil }
+        let fields = header.withUTF8 { bytes -> (trace: Range<Int>, span: Range<Int>, flags: Range<Int>)? in
+            guard bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "0"),
+                bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
+                Self.isHex(bytes, 3..<35, allowsAllZero: false), Self.isHex(bytes, 36..<52, allowsAllZero: false),
+                Self.isHex(bytes, 53..<55, allowsAllZero: true)
+            else { return nil }
+            return (3..<35, 36..<52, 53..<55)
+        }
+        guard let fields else { return nil }
+        func text(_ range: Range<Int>) -> String {
+            let utf8 = header.utf8
+            return String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)]))
+        }
+        traceID = text(fields.trace)
+        spanID = text(fields.span)
+        flags = text(fields.flags)
     }
 
     init(traceID: String, spanID: String, flags: String) {
@@ -44,7 +55,13 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "00-\(traceID)-\(spanID)-\(flags)" }
 
-    private static func isHex(_ text: Substring, count: Int) -> Bool {
-        text.utf8.count == count && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    /// Lower-case hex digits only; W3C forbids an all-zero trace or parent id.
+    private static func isHex(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, allowsAllZero: Bool) -> Bool {
+        var allZero = true
+        for byte in bytes[range] {
+            guard (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) else { return false }
+            if byte != 0x30 { allZero = false }
+        }
+        return allowsAllZero || !allZero
     }
 }

@@ -5,19 +5,26 @@ import Foundation
 /// Set by the HTTP layer for each request and by the RPC server for each call
 /// it serves, so a callee's own calls inherit the caller's remaining time.
 public struct RPCCallContext: Sendable {
-    public var deadline: ContinuousClock.Instant?
-    public var requestID: String
-    public var traceparent: String
+    public let deadline: ContinuousClock.Instant?
+    public let requestID: String
+    public let traceparent: String
+    /// The trace id inside `traceparent` (empty when there is none), for log lines.
+    public let traceID: String
 
     public init(deadline: ContinuousClock.Instant? = nil, requestID: String = "", traceparent: String = "") {
+        self.init(deadline: deadline, requestID: requestID, traceparent: traceparent, traceID: TraceParent(traceparent)?.traceID ?? "")
+    }
+
+    /// A context for a trace already parsed.
+    public init(deadline: ContinuousClock.Instant?, requestID: String, trace: TraceParent?) {
+        self.init(deadline: deadline, requestID: requestID, traceparent: trace?.description ?? "", traceID: trace?.traceID ?? "")
+    }
+
+    private init(deadline: ContinuousClock.Instant?, requestID: String, traceparent: String, traceID: String) {
         self.deadline = deadline
         self.requestID = requestID
         self.traceparent = traceparent
-    }
-
-    /// The trace id inside `traceparent` (empty when there is none).
-    public var traceID: String {
-        TraceParent(traceparent)?.traceID ?? ""
+        self.traceID = traceID
     }
 
     @TaskLocal public static var current: RPCCallContext?

@@ -101,7 +101,7 @@ public final class RPCServer: Sendable {
         }
         let deadline = frame.deadlineMilliseconds > 0
             ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
-        let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, traceparent: trace?.description ?? "")
+        let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, trace: trace)
         do {
             reply.payload = try await RPCCallContext.$current.withValue(callContext) {
                 try await handler(frame.payload, connection)
