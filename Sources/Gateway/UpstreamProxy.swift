@@ -56,7 +56,7 @@ struct UpstreamProxy: Sendable {
             balancer.succeeded(instance.id)
             return Response(
                 status: .init(code: Int(response.status.code)),
-                headers: Self.responseHeaders(response.headers.map { ($0.name, $0.value) }),
+                headers: Self.responseHeaders(response.headers),
                 body: ResponseBody(asyncSequence: response.body)
             )
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
@@ -83,7 +83,7 @@ struct UpstreamProxy: Sendable {
         let answer = try ForwardedHTTP.Response(reading: &reply)
         return Response(
             status: answer.status,
-            headers: Self.responseHeaders(answer.headerFields.lazy.map { ($0.name.canonicalName, $0.value) }),
+            headers: Self.withoutHopByHop(answer.headerFields),
             body: ResponseBody(byteBuffer: answer.body)
         )
     }
@@ -110,11 +110,17 @@ struct UpstreamProxy: Sendable {
         return fields
     }
 
-    private static func responseHeaders(_ headers: some Sequence<(String, String)>) -> HTTPFields {
+    private static func responseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()
-        for (name, value) in headers where !hopByHop.contains(name.lowercased()) {
+        for (name, value) in headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
+        return withoutHopByHop(fields)
+    }
+
+    private static func withoutHopByHop(_ fields: HTTPFields) -> HTTPFields {
+        var fields = fields
+        fields.removeAll { hopByHop.contains($0.name.canonicalName) }
         return fields
     }
 

@@ -95,10 +95,13 @@ public enum ForwardedHTTP {
         return fields
     }
 
+    /// The length, then the bytes; text longer than the length field can say is cut there.
     private static func writeText<Length: FixedWidthInteger>(_ text: String, to buffer: inout ByteBuffer, as: Length.Type) {
-        let utf8 = text.utf8.prefix(Int(Length.max))
-        buffer.writeInteger(Length(utf8.count))
-        buffer.writeBytes(utf8)
+        let lengthAt = buffer.writerIndex
+        buffer.writeInteger(Length(0))
+        let written = min(buffer.writeString(text), Int(Length.max))
+        buffer.moveWriterIndex(to: lengthAt + MemoryLayout<Length>.size + written)
+        buffer.setInteger(Length(written), at: lengthAt)
     }
 
     private static func readText<Length: FixedWidthInteger>(_ buffer: inout ByteBuffer, as: Length.Type) -> String? {
