@@ -59,9 +59,31 @@ import Testing
     }
 
     @Test func accessLogDurationsAreMillisecondsWithThreeDecimals() {
-        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.microseconds(1_878)) == "1.878")
-        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.microseconds(12_005)) == "12.005")
-        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.nanoseconds(999)) == "0.000")
-        #expect(RequestScopeMiddleware<DouyinRequestContext>.milliseconds(.seconds(2)) == "2000.000")
+        #expect(AccessLog.milliseconds(.microseconds(1_878)) == "1.878")
+        #expect(AccessLog.milliseconds(.microseconds(12_005)) == "12.005")
+        #expect(AccessLog.milliseconds(.nanoseconds(999)) == "0.000")
+        #expect(AccessLog.milliseconds(.seconds(2)) == "2000.000")
+    }
+
+    /// The access line has the fields of a line logged through the handler, and JSON-safe values.
+    @Test func accessLinesAreJSONWithTheRequestsFields() throws {
+        let path = NSTemporaryDirectory() + "access-log-\(UUID().uuidString)"
+        let descriptor = open(path, O_CREAT | O_WRONLY | O_APPEND, 0o600)
+        defer { close(descriptor); unlink(path) }
+        let writer = LogWriter(descriptor: descriptor)
+        let metadata: Logger.Metadata = ["service": "user", "instance": "user-1"]
+        let log = AccessLog(label: "douyin-user", metadata: metadata, level: .info, writer: writer)
+        log.record(requestID: "r1", traceID: "t1", method: "GET", path: "/douyin/user/\"✓", status: 200, duration: .microseconds(1_500))
+        AccessLog(label: "quiet", metadata: [:], level: .warning, writer: writer)
+            .record(requestID: "r2", traceID: "", method: "GET", path: "/", status: 200, duration: .zero)
+        writer.flush()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        try #require(lines.count == 1)
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String])
+        #expect(record["logger"] == "douyin-user" && record["msg"] == "request" && record["level"] == "info")
+        #expect(record["service"] == "user" && record["instance"] == "user-1")
+        #expect(record["request_id"] == "r1" && record["trace_id"] == "t1" && record["method"] == "GET")
+        #expect(record["path"] == "/douyin/user/\"✓" && record["status"] == "200" && record["duration_ms"] == "1.500")
+        #expect(record["ts"]?.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
     }
 }

@@ -75,7 +75,7 @@ import Testing
         ] as [(Double, String?, Int)] {
             let exporter = exporter(collector, sampleRatio: ratio)
             let router = Router(context: DouyinRequestContext.self)
-            router.add(middleware: RequestScopeMiddleware(timeout: .seconds(5), spans: exporter))
+            router.add(middleware: RequestScopeMiddleware(timeout: .seconds(5), accessLog: .disabled, spans: exporter))
             router.get("/douyin/feed/") { _, _ in "ok" }
             let before = collector.received.count
             try await Application(router: router).test(.router) { client in

@@ -2,24 +2,27 @@ import DouyinModels
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
+
+private let requestIDField = HTTPField.Name(InternalHeader.requestID)!
+private let traceparentField = HTTPField.Name("traceparent")!
 
 /// Gives each request its id, deadline and trace, for logs and for the RPCs it makes,
 /// and writes one access-log line (and a span, when tracing is on) when it is answered.
 public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware {
     let timeout: Duration
+    let accessLog: AccessLog
     let spans: SpanExporter?
 
-    public init(timeout: Duration, spans: SpanExporter? = nil) {
+    public init(timeout: Duration, accessLog: AccessLog, spans: SpanExporter? = nil) {
         self.timeout = timeout
+        self.accessLog = accessLog
         self.spans = spans
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestIDHeader = HTTPField.Name(InternalHeader.requestID)!
-        let requestID = request.headers[requestIDHeader].flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
+        let requestID = request.headers[requestIDField].flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
         // Continue the caller's trace, or start one; what this hop calls sees it as parent.
-        let caller = TraceParent(request.headers[HTTPField.Name("traceparent")!])
+        let caller = TraceParent(request.headers[traceparentField])
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
         let timer = RequestTimer()
         // Lines logged while serving get the ids from this scope (`Observability.requestIdentity`).
@@ -30,27 +33,19 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
                 try await next(request, context)
             }
         } catch {
-            record(request, status: 500, trace: trace, caller: caller, timer: timer, route: context.endpointPath)
+            recordSpan(request, status: 500, trace: trace, caller: caller, timer: timer, route: context.endpointPath)
             throw error
         }
-        record(request, status: Int(response.status.code), trace: trace, caller: caller, timer: timer, route: context.endpointPath)
-        response.headers[requestIDHeader] = requestID
-        let elapsed = timer.elapsed
-        context.logger.info(
-            "request",
-            metadata: [
-                "request_id": .string(requestID),
-                "trace_id": .string(trace.traceID),
-                "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(Self.milliseconds(elapsed)),
-            ]
+        recordSpan(request, status: Int(response.status.code), trace: trace, caller: caller, timer: timer, route: context.endpointPath)
+        response.headers[requestIDField] = requestID
+        accessLog.record(
+            requestID: requestID, traceID: trace.traceID, method: request.method.rawValue, path: request.uri.path,
+            status: response.status.code, duration: timer.elapsed
         )
         return response
     }
 
-    private func record(_ request: Request, status: Int, trace: TraceParent, caller: TraceParent?, timer: RequestTimer, route: String?) {
+    private func recordSpan(_ request: Request, status: Int, trace: TraceParent, caller: TraceParent?, timer: RequestTimer, route: String?) {
         guard let spans, trace.isSampled else { return }
         let route = Self.route(of: request.uri.path, matched: route)
         spans.record(timer.finish(
@@ -69,13 +64,6 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         if path.hasPrefix(Endpoint.mediaPrefix) { return Endpoint.mediaPrefix + "{key}" }
         guard let matched, !matched.contains("*") else { return "unmatched" }
         return matched
-    }
-
-    /// Milliseconds with three decimals, e.g. `12.345`, by integer arithmetic.
-    static func milliseconds(_ duration: Duration) -> String {
-        let micros = max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)
-        let fraction = String(micros % 1000)
-        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     static func newRequestID() -> String {

@@ -22,6 +22,8 @@ import ServiceLifecycle
 public final class ServiceHost: Sendable {
     public let config: DouyinConfig
     public let logger: Logger
+    /// One line per answered request, with the logger's label and metadata.
+    public let accessLog: AccessLog
     public let redis: RedisClient
     /// Present when the service owns a schema.
     public let postgres: PostgresClient?
@@ -44,6 +46,11 @@ public final class ServiceHost: Sendable {
         logger[metadataKey: "instance"] = "\(config.instanceID)"
         self.config = config
         self.logger = logger
+        self.accessLog = AccessLog(
+            label: logger.label,
+            metadata: ["service": "\(config.service.rawValue)", "instance": "\(config.instanceID)"],
+            level: logger.logLevel
+        )
         self.redis = RedisClient(config.redis)
         self.registry = ServiceRegistry(redis: redis)
         self.discovery = ServiceDiscovery(registry: registry, redisConfiguration: config.redis, logger: logger)
@@ -88,7 +95,7 @@ public final class ServiceHost: Sendable {
     /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
     public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
-        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, spans: spans))
+        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, accessLog: accessLog, spans: spans))
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }

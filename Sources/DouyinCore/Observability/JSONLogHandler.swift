@@ -60,7 +60,7 @@ public struct JSONLogHandler: LogHandler {
         writer.append(line, wait: event.level >= .warning)
     }
 
-    private static func appendField(_ key: String, _ value: Logger.Metadata.Value, to line: inout [UInt8]) {
+    static func appendField(_ key: String, _ value: Logger.Metadata.Value, to line: inout [UInt8]) {
         line.append(UInt8(ascii: ","))
         appendQuoted(key, to: &line)
         line.append(UInt8(ascii: ":"))
