@@ -54,6 +54,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Channel handlers shared by the NIO clients and servers.
+        .target(
+            name: "DouyinNIO",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Wrappers around the C libraries.
         .target(
             name: "DouyinPostgres",
@@ -68,7 +74,7 @@ let package = Package(
         .target(
             name: "DouyinRedis",
             dependencies: [
-                "CHiredis", "DouyinPool",
+                "CHiredis", "DouyinPool", "DouyinNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +96,7 @@ let package = Package(
         .target(
             name: "DouyinCore",
             dependencies: [
-                "DouyinModels", "DouyinRedis", "DouyinPostgres", "DouyinCrypto",
+                "DouyinModels", "DouyinNIO", "DouyinRedis", "DouyinPostgres", "DouyinCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -157,6 +163,10 @@ let package = Package(
         .testTarget(name: "DouyinCryptoTests", dependencies: ["DouyinCrypto"]),
         .testTarget(name: "DouyinMediaTests", dependencies: ["DouyinMedia"]),
         .testTarget(name: "DouyinPoolTests", dependencies: ["DouyinPool"]),
+        .testTarget(
+            name: "DouyinNIOTests",
+            dependencies: ["DouyinNIO", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "DouyinCoreTests",
             dependencies: [

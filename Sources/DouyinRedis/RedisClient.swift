@@ -1,3 +1,4 @@
+import DouyinNIO
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -159,7 +160,7 @@ public final class RedisClient: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers(RedisReplyDecoder(), RedisPipelineHandler())
+                    try channel.pipeline.syncOperations.addHandlers(FlushCoalescingHandler(), RedisReplyDecoder(), RedisPipelineHandler())
                 }
             }
             .connect(host: configuration.host, port: configuration.port)

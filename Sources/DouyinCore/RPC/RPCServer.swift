@@ -1,4 +1,5 @@
 import DouyinModels
+import DouyinNIO
 import Foundation
 import Logging
 import Metrics
@@ -54,6 +55,7 @@ public final class RPCServer: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
                     try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self, eventLoop: channel.eventLoop))
