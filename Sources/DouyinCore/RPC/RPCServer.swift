@@ -97,7 +97,8 @@ public final class RPCServer: Sendable {
     }
 
     private func answer(_ frame: RPCFrame, connection: any Channel, trace: TraceParent?) async -> RPCFrame {
-        var reply = RPCFrame(kind: .response, streamID: frame.streamID, method: frame.method, requestID: frame.requestID)
+        // Replies are matched by stream id alone: no method or ids to encode and parse again.
+        var reply = RPCFrame(kind: .response, streamID: frame.streamID)
         guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
             return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
         }
