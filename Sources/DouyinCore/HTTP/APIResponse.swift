@@ -25,7 +25,7 @@ public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
 /// A successful answer encoded once and sent many times: a cached page skips
 /// JSON encoding on every request it answers.
 public struct EncodedAPIResponse: ResponseGenerator, Sendable {
-    let bytes: ByteBuffer
+    public let bytes: ByteBuffer
 
     public init(_ body: some Encodable) {
         bytes = Response.encodeJSON(Success(payload: body))

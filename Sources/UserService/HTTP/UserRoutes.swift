@@ -10,7 +10,7 @@ struct UserRoutes {
         router.get("/douyin/user/") { _, context in
             let viewer = try context.requireUser()
             let id = try context.params.id("user_id")
-            return APIResponse(UserResponse(user: try await directory.user(id, viewer: viewer)))
+            return try await directory.answer(id, viewer: viewer)
         }
     }
 }

@@ -19,9 +19,9 @@ struct UserDirectory: Sendable {
         return ids.compactMap { users[$0] }
     }
 
-    func user(_ id: UserID, viewer: UserID?) async throws -> User {
-        guard let user = try await users([id], viewer: viewer).first else { throw DouyinError(.userNotFound) }
-        return user
+    /// The `GET /douyin/user/` answer for `id`, encoded once while its cache entry lasts.
+    func answer(_ id: UserID, viewer: UserID?) async throws -> EncodedAPIResponse {
+        try await cache.answer(id, viewer: viewer) { missing in try await load(missing, viewer: viewer) }
     }
 
     private func load(_ ids: [UserID], viewer: UserID?) async throws -> [UserID: User] {

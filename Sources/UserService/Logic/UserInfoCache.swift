@@ -3,7 +3,8 @@ import DouyinModels
 import NIOConcurrencyHelpers
 
 /// Assembled User objects per (user, viewer), kept in memory while the user's
-/// `ContentVersions` counter is unchanged.
+/// `ContentVersions` counter is unchanged, with their `GET /douyin/user/`
+/// answer once one was asked for (so a hit skips JSON encoding too).
 ///
 /// Building one costs a profile query plus the video service's counters over
 /// RPC; checking one costs a GET in a single Redis pipeline for the whole batch.
@@ -19,6 +20,7 @@ final class UserInfoCache: Sendable {
         let version: Int64
         let user: User
         let storedAt: ContinuousClock.Instant
+        var answer: EncodedAPIResponse?
     }
 
     private let versions: ContentVersions
@@ -57,9 +59,26 @@ final class UserInfoCache: Sendable {
             for (id, user) in loaded {
                 // Stored under the version read before loading: a write racing the load
                 // has bumped past it, so the next read reloads.
-                entries[Key(user: id, viewer: viewer)] = Entry(version: current[id] ?? 0, user: user, storedAt: now)
+                entries[Key(user: id, viewer: viewer)] = Entry(version: current[id] ?? 0, user: user, storedAt: now, answer: nil)
             }
         }
         return found.merging(loaded) { _, new in new }
+    }
+
+    /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry.
+    func answer(
+        _ id: UserID, viewer: UserID?, load: ([UserID]) async throws -> [UserID: User]
+    ) async throws -> EncodedAPIResponse {
+        guard let user = try await users([id], viewer: viewer, load: load)[id] else { throw DouyinError(.userNotFound) }
+        let key = Key(user: id, viewer: viewer)
+        // The entry may have been replaced since `users` read it: its answer counts only for the same User.
+        if let answer = entries.withLockedValue({ entries in entries[key].flatMap { $0.user == user ? $0.answer : nil } }) {
+            return answer
+        }
+        let answer = EncodedAPIResponse(UserResponse(user: user))
+        entries.withLockedValue { entries in
+            if entries[key]?.user == user { entries[key]?.answer = answer }
+        }
+        return answer
     }
 }
