@@ -11,7 +11,8 @@ extension RPCServer {
     /// HTTP one: either way its peer is the gateway.
     public func serveForwardedHTTP<Responder: HTTPResponder>(_ responder: Responder, logger: Logger)
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
-        register(name: ForwardedHTTP.method) { payload, connection in
+        // The router's own middleware gives the request its context, metrics, log line and span.
+        register(name: ForwardedHTTP.method, recordsItself: true) { payload, connection in
             var payload = payload
             let forwarded = try ForwardedHTTP.Request(reading: &payload)
             let request = Request(

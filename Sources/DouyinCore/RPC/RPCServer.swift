@@ -17,7 +17,13 @@ public final class RPCServer: Sendable {
     /// Serves one call: its payload, and the connection it came on.
     public typealias Handler = @Sendable (_ payload: ByteBuffer, _ connection: any Channel) async throws -> ByteBuffer
 
-    private let handlers = NIOLockedValueBox<[String: Handler]>([:])
+    private struct Method {
+        let handler: Handler
+        /// Whether the handler sets up its own call context, metrics and span (a router does).
+        let recordsItself: Bool
+    }
+
+    private let methods = NIOLockedValueBox<[String: Method]>([:])
     private let logger: Logger
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     private let inFlight = NIOLockedValueBox(0)
@@ -43,8 +49,10 @@ public final class RPCServer: Sendable {
     }
 
     /// Serves the method `name` with a handler of raw payloads, for methods with their own encoding.
-    public func register(name: String, _ handler: @escaping Handler) {
-        handlers.withLockedValue { $0[name] = handler }
+    /// - Parameter recordsItself: the handler sets up its own call context, metrics and span
+    ///   (requests forwarded into a router do, in its middleware), so the server adds none.
+    public func register(name: String, recordsItself: Bool = false, _ handler: @escaping Handler) {
+        methods.withLockedValue { $0[name] = Method(handler: handler, recordsItself: recordsItself) }
     }
 
     /// Binds the listening socket; returns the port (useful with port 0).
@@ -80,35 +88,41 @@ public final class RPCServer: Sendable {
     func serve(_ frame: RPCFrame, connection: any Channel) async -> RPCFrame {
         inFlight.withLockedValue { $0 += 1 }
         defer { inFlight.withLockedValue { $0 -= 1 } }
+        // Replies are matched by stream id alone: no method or ids to encode and parse again.
+        let reply = RPCFrame(kind: .response, streamID: frame.streamID)
+        guard let method = methods.withLockedValue({ $0[frame.method] }) else {
+            return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
+        }
+        if method.recordsItself {
+            return await answer(frame, with: method.handler, connection: connection, reply: reply, trace: nil)
+        }
         let timer = RequestTimer()
         let caller = TraceParent(frame.traceparent)
         let trace = caller?.child()
-        let reply = await answer(frame, connection: connection, trace: trace)
-        RPCMetrics.served(method: frame.method, code: reply.kind == .error ? reply.errorCode : 0, duration: timer.elapsed)
-        if let spans, let trace, trace.isSampled {
-            var attributes: [(key: String, value: Span.Value)] = [("rpc.system", .string("douyin")), ("rpc.method", .string(frame.method))]
-            if reply.kind == .error { attributes.append(("douyin.status_code", .int(Int(reply.errorCode)))) }
-            spans.record(timer.finish(
-                trace, parent: caller?.spanID, name: frame.method, attributes: attributes,
-                error: reply.kind == .error ? String(buffer: reply.payload) : nil
-            ))
-        }
-        return reply
-    }
-
-    private func answer(_ frame: RPCFrame, connection: any Channel, trace: TraceParent?) async -> RPCFrame {
-        // Replies are matched by stream id alone: no method or ids to encode and parse again.
-        var reply = RPCFrame(kind: .response, streamID: frame.streamID)
-        guard let handler = handlers.withLockedValue({ $0[frame.method] }) else {
-            return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
-        }
         let deadline = frame.deadlineMilliseconds > 0
             ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
         let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, trace: trace)
+        let answered = await RPCCallContext.$current.withValue(callContext) {
+            await answer(frame, with: method.handler, connection: connection, reply: reply, trace: trace)
+        }
+        RPCMetrics.served(method: frame.method, code: answered.kind == .error ? answered.errorCode : 0, duration: timer.elapsed)
+        if let spans, let trace, trace.isSampled {
+            var attributes: [(key: String, value: Span.Value)] = [("rpc.system", .string("douyin")), ("rpc.method", .string(frame.method))]
+            if answered.kind == .error { attributes.append(("douyin.status_code", .int(Int(answered.errorCode)))) }
+            spans.record(timer.finish(
+                trace, parent: caller?.spanID, name: frame.method, attributes: attributes,
+                error: answered.kind == .error ? String(buffer: answered.payload) : nil
+            ))
+        }
+        return answered
+    }
+
+    private func answer(
+        _ frame: RPCFrame, with handler: Handler, connection: any Channel, reply: RPCFrame, trace: TraceParent?
+    ) async -> RPCFrame {
+        var reply = reply
         do {
-            reply.payload = try await RPCCallContext.$current.withValue(callContext) {
-                try await handler(frame.payload, connection)
-            }
+            reply.payload = try await handler(frame.payload, connection)
             return reply
         } catch let error as DouyinError {
             return Self.failure(reply, error)
