@@ -18,6 +18,11 @@ enum IdentifierRandom {
         return z ^ (z >> 31)
     }
 
+    /// The same values as a generator, for `randomElement(using:)` and the like.
+    struct Generator: RandomNumberGenerator {
+        mutating func next() -> UInt64 { IdentifierRandom.next() }
+    }
+
     /// `count` values as lowercase hex, 16 digits each, never all zeros.
     static func hex(words count: Int) -> String {
         let digits: StaticString = "0123456789abcdef"

@@ -21,7 +21,25 @@ public final class RPCClient: Sendable {
     private let defaultTimeout: Duration
     private let connectTimeout: TimeAmount
     private let connectionsPerInstance: Int
-    private let connections = NIOLockedValueBox<[String: EventLoopFuture<any Channel>]>([:])
+    private let connections = NIOLockedValueBox<[ConnectionKey: Connection]>([:])
+
+    private struct ConnectionKey: Hashable {
+        enum Slot: Hashable {
+            /// The connection of the calling event loop.
+            case loop(ObjectIdentifier)
+            /// One of the connections shared by callers off the loops.
+            case shared(UInt64)
+        }
+
+        let instance: String
+        let slot: Slot
+    }
+
+    private struct Connection {
+        let future: EventLoopFuture<any Channel>
+        /// Set once connected, so a call takes it without awaiting the future.
+        var channel: (any Channel)?
+    }
 
     public init(
         service: ServiceName,
@@ -115,10 +133,11 @@ public final class RPCClient: Sendable {
     /// the loops one of `connectionsPerInstance` shared ones.
     private func connection(to instance: ServiceInstance) async throws -> any Channel {
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop
-        let slot = eventLoop.map { "loop-\(UInt(bitPattern: ObjectIdentifier($0).hashValue))" }
-            ?? "\(IdentifierRandom.next() % UInt64(connectionsPerInstance))"
-        let key = "\(instance.id)#\(slot)"
-        let future: EventLoopFuture<any Channel> = connections.withLockedValue { open in
+        let key = ConnectionKey(
+            instance: instance.id,
+            slot: eventLoop.map { .loop(ObjectIdentifier($0)) } ?? .shared(IdentifierRandom.next() % UInt64(connectionsPerInstance))
+        )
+        let connection: Connection = connections.withLockedValue { open in
             if let existing = open[key] { return existing }
             let future = ClientBootstrap(group: eventLoop ?? group)
                 .connectTimeout(connectTimeout)
@@ -131,36 +150,46 @@ public final class RPCClient: Sendable {
                     }
                 }
                 .connect(host: instance.host, port: instance.rpcPort)
-            open[key] = future
-            // Once per connection: forget it when it closes, so the next call reconnects.
+            let connection = Connection(future: future)
+            open[key] = connection
+            // Once per connection: remember the channel; forget it when it closes, so the next call reconnects.
             future.whenSuccess { [weak self] channel in
-                channel.closeFuture.whenComplete { _ in self?.drop(key, future) }
+                self?.connected(key, future, channel)
+                channel.closeFuture.whenComplete { [weak self] _ in self?.drop(key, future) }
             }
-            return future
+            return connection
         }
         do {
-            let channel = try await future.get()
+            // An open connection is taken as it is: awaiting its completed future would still suspend the call.
+            let channel: any Channel
+            if let open = connection.channel { channel = open } else { channel = try await connection.future.get() }
             guard channel.isActive else {
-                drop(key, future)
+                drop(key, connection.future)
                 throw RPCTransportError.connectionClosed
             }
             return channel
         } catch {
-            drop(key, future)
+            drop(key, connection.future)
             throw error
         }
     }
 
-    private func drop(_ key: String, _ future: EventLoopFuture<any Channel>) {
+    private func connected(_ key: ConnectionKey, _ future: EventLoopFuture<any Channel>, _ channel: any Channel) {
         connections.withLockedValue { open in
-            if open[key] === future { open[key] = nil }
+            if open[key]?.future === future { open[key]?.channel = channel }
+        }
+    }
+
+    private func drop(_ key: ConnectionKey, _ future: EventLoopFuture<any Channel>) {
+        connections.withLockedValue { open in
+            if open[key]?.future === future { open[key] = nil }
         }
     }
 
     private func forget(_ instanceID: String) {
         let closing = connections.withLockedValue { open -> [EventLoopFuture<any Channel>] in
-            let keys = open.keys.filter { $0.hasPrefix(instanceID + "#") }
-            return keys.compactMap { open.removeValue(forKey: $0) }
+            let keys = open.keys.filter { $0.instance == instanceID }
+            return keys.compactMap { open.removeValue(forKey: $0)?.future }
         }
         for future in closing { future.whenSuccess { $0.close(promise: nil) } }
     }
@@ -169,7 +198,7 @@ public final class RPCClient: Sendable {
     public func shutdown() async {
         let all = connections.withLockedValue { open in
             defer { open = [:] }
-            return Array(open.values)
+            return open.values.map(\.future)
         }
         for future in all { try? await future.get().close() }
     }

@@ -37,10 +37,12 @@ public final class LoadBalancer: Sendable {
                 guard let until = health[instance.id]?.ejectedUntil else { return true }
                 return until <= now
             }
-            guard let first = candidates.randomElement() else { return nil }
+            // Not the system generator: that is a getrandom(2) call per pick.
+            var random = IdentifierRandom.Generator()
+            guard let first = candidates.randomElement(using: &random) else { return nil }
             guard candidates.count > 1 else { return first }
-            var second = candidates.randomElement()!
-            while second.id == first.id { second = candidates.randomElement()! }
+            var second = candidates.randomElement(using: &random)!
+            while second.id == first.id { second = candidates.randomElement(using: &random)! }
             let firstLoad = health[first.id]?.inFlight ?? 0
             let secondLoad = health[second.id]?.inFlight ?? 0
             return firstLoad <= secondLoad ? first : second
