@@ -79,7 +79,13 @@ struct UpstreamProxy: Sendable {
         ).write(to: &payload)
         // A read cut off mid-flight may run again elsewhere; a write may not.
         let isIdempotent = request.method == .get || request.method == .head
-        var reply = try await rpc.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: isIdempotent)
+        var reply: ByteBuffer
+        do {
+            reply = try await rpc.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: isIdempotent)
+        } catch let error as DouyinError where error.code == .serviceUnavailable {
+            context.logger.warning("upstream unavailable", metadata: ["service": "\(rpc.service.rawValue)", "error": "\(error.message)"])
+            throw error
+        }
         let answer = try ForwardedHTTP.Response(reading: &reply)
         return Response(
             status: answer.status,
