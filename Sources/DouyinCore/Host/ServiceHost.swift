@@ -180,6 +180,7 @@ public final class ServiceHost: Sendable {
     }
 
     /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).
+    @discardableResult
     static func retrying<T>(_ what: String, logger: Logger, attempts: Int = 30, _ body: () async throws -> T) async throws -> T {
         for attempt in 1..<attempts {
             do {
