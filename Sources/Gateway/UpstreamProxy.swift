@@ -72,7 +72,8 @@ struct UpstreamProxy: Sendable {
     private func exchange(
         _ request: Request, body: ByteBuffer, rpc: RPCClient, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
-        var payload = ByteBuffer()
+        // Sized for the headers up front: growing from empty reallocates several times.
+        var payload = ByteBufferAllocator().buffer(capacity: 1024 + body.readableBytes)
         ForwardedHTTP.Request(
             method: request.method, path: request.uri.string,
             headerFields: forwardedHeaders(request, identity: identity, context: context), body: body

@@ -26,7 +26,7 @@ extension RPCServer {
             guard body.buffer.readableBytes <= ForwardedHTTP.maxBody else {
                 throw DouyinError(.internalError, "answer too large to forward")
             }
-            var reply = ByteBuffer()
+            var reply = ByteBufferAllocator().buffer(capacity: 512 + body.buffer.readableBytes)
             ForwardedHTTP.Response(status: response.status, headerFields: response.headers, body: body.buffer).write(to: &reply)
             return reply
         }
