@@ -10,17 +10,21 @@ import HTTPTypes
 /// the edge.
 public struct IdentityResolver: Sendable {
     let keys: AuthKeys?
-    let internalSecret: String?
+    /// The shared secret's bytes; nil when none is configured.
+    let internalSecret: [UInt8]?
+
+    private static let secretField = HTTPField.Name(InternalHeader.secret)!
+    private static let userIDField = HTTPField.Name(InternalHeader.userID)!
 
     public init(keys: AuthKeys?, internalSecret: String?) {
         self.keys = keys
-        self.internalSecret = internalSecret?.isEmpty == false ? internalSecret : nil
+        self.internalSecret = internalSecret.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
     }
 
     public func resolve(headers: HTTPFields, tokenParameter: String?) async -> Identity {
         if let secret = internalSecret,
-            let proof = headers[HTTPField.Name(InternalHeader.secret)!], constantTimeEquals(Array(proof.utf8), Array(secret.utf8)),
-            let vouched = headers[HTTPField.Name(InternalHeader.userID)!], let id = Int64(vouched), id > 0
+            let proof = headers[Self.secretField], constantTimeEquals(Array(proof.utf8), secret),
+            let vouched = headers[Self.userIDField], let id = Int64(vouched), id > 0
         {
             return .user(id)
         }
