@@ -94,7 +94,7 @@ enum FailRPC: RPCMethod {
         let cancelled = NIOLockedValueBox(false)
         server.register(EchoRPC.self) { request in
             do {
-                try await Task.sleep(for: .seconds(5))
+                try await Task.sleep(for: .seconds(60))
             } catch {
                 cancelled.withLockedValue { $0 = true }
                 throw error
@@ -105,7 +105,8 @@ enum FailRPC: RPCMethod {
         let instance = ServiceInstance(id: "only", service: .user, host: "127.0.0.1", httpPort: 0, rpcPort: port, version: "t", startedAt: 0)
         let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .milliseconds(200))
         await #expect(throws: DouyinError(.deadlineExceeded)) { try await client.call(EchoRPC.self, .init(text: "slow")) }
-        for _ in 0..<50 where !cancelled.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+        // Generous: on a loaded machine the callee's timer may fire late, but it must fire.
+        for _ in 0..<500 where !cancelled.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(cancelled.withLockedValue { $0 })
         await client.shutdown()
         await server.close()
