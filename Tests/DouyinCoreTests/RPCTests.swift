@@ -94,7 +94,7 @@ enum FailRPC: RPCMethod {
         let cancelled = NIOLockedValueBox(false)
         server.register(EchoRPC.self) { request in
             do {
-                try await Task.sleep(for: .seconds(60))
+                try await Task.sleep(for: .milliseconds(request.sleepMilliseconds))
             } catch {
                 cancelled.withLockedValue { $0 = true }
                 throw error
@@ -103,8 +103,15 @@ enum FailRPC: RPCMethod {
         }
         let port = try await server.bind(host: "127.0.0.1", port: 0)
         let instance = ServiceInstance(id: "only", service: .user, host: "127.0.0.1", httpPort: 0, rpcPort: port, version: "t", startedAt: 0)
-        let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .milliseconds(200))
-        await #expect(throws: DouyinError(.deadlineExceeded)) { try await client.call(EchoRPC.self, .init(text: "slow")) }
+        let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .seconds(10))
+        // Connected first: on a loaded machine a connect can outlast a short deadline, and
+        // then the call is never sent at all.
+        _ = try await client.call(EchoRPC.self, .init(text: "warm-up"))
+        await #expect(throws: DouyinError(.deadlineExceeded)) {
+            try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .milliseconds(200))) {
+                try await client.call(EchoRPC.self, .init(text: "slow", sleepMilliseconds: 60_000))
+            }
+        }
         // Generous: on a loaded machine the callee's timer may fire late, but it must fire.
         for _ in 0..<500 where !cancelled.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
         #expect(cancelled.withLockedValue { $0 })
