@@ -21,6 +21,18 @@ import Testing
         #expect(throws: DouyinError.self) { try parse("x=\(value)") }
     }
 
+    /// Bytes that need no unescaping are checked where they lie: raw invalid UTF-8 and NUL fail too.
+    @Test(arguments: [[0xFF], [0x61, 0x00, 0x62], [0xC3]] as [[UInt8]])
+    func badRawBytesFail(_ value: [UInt8]) {
+        #expect(throws: DouyinError.self) { try FormURLEncoding.decode(Array("x=".utf8) + value) }
+        #expect(throws: DouyinError.self) { try FormURLEncoding.decode(value + Array("=x".utf8)) }
+    }
+
+    @Test func rawUTF8PassesUnchanged() throws {
+        let pairs = try FormURLEncoding.decode(Array("name=抖音&token=abc.DEF-_~".utf8))
+        #expect(pairs.map(\.0) == ["name", "token"] && pairs.map(\.1) == ["抖音", "abc.DEF-_~"])
+    }
+
     @Test(arguments: ["1", "0", "9223372036854775807", "0012"])
     func acceptsDigitIntegers(_ text: String) throws {
         #expect(try parse("n=\(text)").int64("n") == Int64(text))

@@ -82,6 +82,9 @@ public enum FormURLEncoding {
     }
 
     private static func component(_ raw: Slice<UnsafeBufferPointer<UInt8>>) throws(DouyinError) -> String {
+        let escaped = raw.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
+        // Most fields (ids, tokens) have nothing to unescape: checked where they lie, not copied byte by byte.
+        guard escaped else { return try validText(UnsafeBufferPointer(rebasing: raw)) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.count)
         var iterator = raw.makeIterator()
@@ -120,6 +123,10 @@ public enum FormURLEncoding {
 
     /// The bytes as a String, if they are UTF-8 without NUL.
     public static func validText(_ bytes: [UInt8]) throws(DouyinError) -> String {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DouyinError) in try validText(buffer) }
+    }
+
+    private static func validText(_ bytes: UnsafeBufferPointer<UInt8>) throws(DouyinError) -> String {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DouyinError(.invalidParameter, "parameters must be valid UTF-8")
         }
