@@ -23,9 +23,6 @@ extension RPCServer {
             let response = try await responder.respond(to: request, context: context)
             let body = BufferingBodyWriter()
             try await response.body.write(body)
-            guard body.buffer.readableBytes <= ForwardedHTTP.maxBody else {
-                throw DouyinError(.internalError, "answer too large to forward")
-            }
             var reply = ByteBufferAllocator().buffer(capacity: 512 + body.buffer.readableBytes)
             ForwardedHTTP.Response(status: response.status, headerFields: response.headers, body: body.buffer).write(to: &reply)
             return reply
@@ -33,11 +30,15 @@ extension RPCServer {
     }
 }
 
-/// Collects a response body in memory (forwarded answers are JSON of bounded size).
+/// Collects a response body in memory, up to what one frame may carry (the gateway
+/// forwards only requests whose answers are JSON; a file is refused, not buffered whole).
 private final class BufferingBodyWriter: ResponseBodyWriter {
     var buffer = ByteBuffer()
 
     func write(_ part: ByteBuffer) async throws {
+        guard buffer.readableBytes + part.readableBytes <= ForwardedHTTP.maxBody else {
+            throw DouyinError(.internalError, "answer too large to forward")
+        }
         buffer.writeImmutableBuffer(part)
     }
 
