@@ -48,7 +48,6 @@ public enum Gateway {
             authenticator: authenticator,
             proxy: UpstreamProxy(
                 client: client,
-                balancers: balancers,
                 services: forwarding,
                 internalSecret: config.internalSecret,
                 streamingTimeout: .seconds(600)

@@ -17,8 +17,7 @@ import NIOPosix
 /// and media stream through AsyncHTTPClient without buffering and are never resent.
 struct UpstreamProxy: Sendable {
     let client: HTTPClient
-    let balancers: [ServiceName: LoadBalancer]
-    /// RPC clients over the same balancers, for the buffered path.
+    /// Per service: the buffered path's RPC client; the streaming path picks with its balancer.
     let services: [ServiceName: RPCClient]
     let internalSecret: String?
     let streamingTimeout: Duration
@@ -27,14 +26,14 @@ struct UpstreamProxy: Sendable {
     func forward(
         _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext, streams: Bool
     ) async throws -> Response {
-        guard let balancer = balancers[service], let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
+        guard let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
         let contentLength = request.headers[.contentLength].flatMap(Int.init)
         if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
             var request = request
             let body = try await request.collectBody(upTo: Self.maxBufferedBody)
             return try await exchange(request, body: body, rpc: rpc, identity: identity, context: context)
         }
-        return try await stream(request, contentLength: contentLength, balancer: balancer, identity: identity, context: context)
+        return try await stream(request, contentLength: contentLength, balancer: rpc.balancer, identity: identity, context: context)
     }
 
     /// The streaming path: bodies flow through in both directions; one instance, one attempt,

@@ -16,7 +16,8 @@ import NIOPosix
 /// caller's remaining deadline.
 public final class RPCClient: Sendable {
     public let service: ServiceName
-    private let balancer: LoadBalancer
+    /// Where the instances come from; callers that also reach the service another way share it.
+    public let balancer: LoadBalancer
     private let group: any EventLoopGroup
     private let defaultTimeout: Duration
     private let connectTimeout: TimeAmount
