@@ -14,22 +14,19 @@ public struct TraceParent: Sendable, Equatable, CustomStringConvertible {
     /// place: a fixed layout needs no splitting.
     public init?(_ header: String?) {
         guard var header, header.utf8.count == 55 else { return nil }
-        let fields = header.withUTF8 { bytes -> (trace: Range<Int>, span: Range<Int>, flags: Range<Int>)? in
+        let fields = header.withUTF8 { bytes -> (trace: String, span: String, flags: String)? in
             guard bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "0"),
                 bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
                 Self.isHex(bytes, 3..<35, allowsAllZero: false), Self.isHex(bytes, 36..<52, allowsAllZero: false),
                 Self.isHex(bytes, 53..<55, allowsAllZero: true)
             else { return nil }
-            return (3..<35, 36..<52, 53..<55)
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            return (text(3..<35), text(36..<52), text(53..<55))
         }
         guard let fields else { return nil }
-        func text(_ range: Range<Int>) -> String {
-            let utf8 = header.utf8
-            return String(Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)]))
-        }
-        traceID = text(fields.trace)
-        spanID = text(fields.span)
-        flags = text(fields.flags)
+        traceID = fields.trace
+        spanID = fields.span
+        flags = fields.flags
     }
 
     init(traceID: String, spanID: String, flags: String) {
