@@ -1,4 +1,5 @@
 import CHiredis
+import DouyinNIO
 import NIOCore
 
 /// Commands already encoded as RESP, with where their replies go.
@@ -21,7 +22,7 @@ struct RedisConnectionLost: Error {
 ///
 /// A request not answered within its timeout fails the connection, with
 /// everything still in flight on it: replies after a missing one could no longer
-/// be matched to their commands.
+/// be matched to their commands. One `DeadlineTimer` watches all of them.
 final class RedisPipelineHandler: ChannelDuplexHandler {
     typealias InboundIn = RedisValue
     typealias OutboundIn = RedisRequest
@@ -31,11 +32,13 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         var replies: [RedisValue]
         let count: Int
         let promise: EventLoopPromise<[RedisValue]>
-        let timer: Scheduled<Void>
+        let deadline: NIODeadline
+        let timeout: TimeAmount
     }
 
     private var inFlight = CircularBuffer<Pending>()
     private var failed = false
+    private var deadlines = DeadlineTimer()
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -44,15 +47,31 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let timer = context.eventLoop.scheduleTask(in: request.timeout) {
-            let (handler, context) = loopBound.value
-            handler.fail(RedisError.connection("no reply within \(request.timeout.nanoseconds / 1_000_000) ms"), context: context)
-        }
         var replies: [RedisValue] = []
         replies.reserveCapacity(request.count)
-        inFlight.append(Pending(replies: replies, count: request.count, promise: request.promise, timer: timer))
+        let deadline = NIODeadline.now() + request.timeout
+        inFlight.append(Pending(replies: replies, count: request.count, promise: request.promise, deadline: deadline, timeout: request.timeout))
+        armTimer(by: deadline, context: context)
         context.write(wrapOutboundOut(request.payload), promise: promise)
+    }
+
+    private func armTimer(by deadline: NIODeadline, context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadlines.arm(by: deadline, on: context.eventLoop) {
+            let (handler, context) = loopBound.value
+            handler.deadlinesPassed(context: context)
+        }
+    }
+
+    private func deadlinesPassed(context: ChannelHandlerContext) {
+        deadlines.fired()
+        let now = NIODeadline.now()
+        if let late = inFlight.first(where: { $0.deadline <= now }) {
+            return fail(RedisError.connection("no reply within \(late.timeout.nanoseconds / 1_000_000) ms"), context: context)
+        }
+        if let next = inFlight.lazy.map(\.deadline).min() {
+            armTimer(by: next, context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -63,7 +82,6 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         inFlight[inFlight.startIndex].replies.append(value)
         if inFlight[inFlight.startIndex].replies.count == inFlight[inFlight.startIndex].count {
             let done = inFlight.removeFirst()
-            done.timer.cancel()
             done.promise.succeed(done.replies)
         }
     }
@@ -80,8 +98,8 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
     /// Fails everything in flight and closes the connection; later writes fail at once.
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
         failed = true
+        deadlines.cancel()
         while let pending = inFlight.popFirst() {
-            pending.timer.cancel()
             pending.promise.fail(error)
         }
         context.close(promise: nil)

@@ -119,6 +119,30 @@ enum FailRPC: RPCMethod {
         await server.close()
     }
 
+    /// Calls on one connection share one timer: a short deadline behind a long one still ends on time.
+    @Test func shortDeadlineBehindLongOneEndsOnTime() async throws {
+        let (server, client) = try await makePair(timeout: .seconds(30))
+        _ = try await client.call(EchoRPC.self, .init(text: "warm-up"))
+        let long = Task {
+            try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .seconds(4))) {
+                try await client.call(EchoRPC.self, .init(text: "long", sleepMilliseconds: 60_000))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect(throws: DouyinError(.deadlineExceeded)) {
+            try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .milliseconds(200))) {
+                try await client.call(EchoRPC.self, .init(text: "short", sleepMilliseconds: 60_000))
+            }
+        }
+        // Well before the long call's 4 s: the short deadline armed its own, earlier wake-up.
+        #expect(clock.now - start < .seconds(3))
+        await #expect(throws: DouyinError(.deadlineExceeded)) { try await long.value }
+        await client.shutdown()
+        await server.close()
+    }
+
     /// Many calls share one connection: if they were serialized, the barrier would never fill.
     @Test func concurrentCallsAreMultiplexed() async throws {
         let server = RPCServer(logger: .init(label: "test"))

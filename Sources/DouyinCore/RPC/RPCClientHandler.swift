@@ -1,4 +1,5 @@
 import DouyinModels
+import DouyinNIO
 import NIOCore
 
 /// A call waiting to be written: the frame and where its reply goes.
@@ -14,26 +15,26 @@ enum RPCTransportError: Error, Equatable {
 }
 
 /// Multiplexes calls on one connection: numbers each outgoing request, matches
-/// replies by stream id, and fails calls on timeout or when the connection closes.
-/// All state is touched on the channel's event loop only.
+/// replies by stream id, and fails calls on timeout (one `DeadlineTimer` for all)
+/// or when the connection closes. All state is touched on the channel's event loop only.
 final class RPCClientHandler: ChannelDuplexHandler {
     typealias InboundIn = RPCFrame
     typealias OutboundIn = RPCOutboundCall
     typealias OutboundOut = RPCFrame
 
     private var nextStreamID: UInt32 = 1
-    private var pending: [UInt32: (promise: EventLoopPromise<RPCFrame>, timer: Scheduled<Void>)] = [:]
+    private var pending: [UInt32: (promise: EventLoopPromise<RPCFrame>, deadline: NIODeadline)] = [:]
+    private var deadlines = DeadlineTimer()
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var call = unwrapOutboundIn(data)
         let id = nextStreamID
         nextStreamID = nextStreamID == .max ? 1 : nextStreamID + 1
         call.frame.streamID = id
+        let deadline = NIODeadline.now() + call.timeout
+        pending[id] = (call.promise, deadline)
+        armTimer(by: deadline, on: context.eventLoop)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let timer = context.eventLoop.scheduleTask(in: call.timeout) {
-            loopBound.value.fail(id, with: DouyinError(.deadlineExceeded))
-        }
-        pending[id] = (call.promise, timer)
         context.write(wrapOutboundOut(call.frame)).whenFailure { error in
             loopBound.value.fail(id, with: error)
         }
@@ -43,15 +44,14 @@ final class RPCClientHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard frame.kind != .request, let entry = pending.removeValue(forKey: frame.streamID) else { return }
-        entry.timer.cancel()
         entry.promise.succeed(frame)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         let calls = pending
         pending = [:]
+        deadlines.cancel()
         for entry in calls.values {
-            entry.timer.cancel()
             entry.promise.fail(RPCTransportError.connectionClosed)
         }
         context.fireChannelInactive()
@@ -62,8 +62,25 @@ final class RPCClientHandler: ChannelDuplexHandler {
     }
 
     private func fail(_ id: UInt32, with error: any Error) {
-        guard let entry = pending.removeValue(forKey: id) else { return }
-        entry.timer.cancel()
-        entry.promise.fail(error)
+        pending.removeValue(forKey: id)?.promise.fail(error)
+    }
+
+    private func armTimer(by deadline: NIODeadline, on eventLoop: any EventLoop) {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        deadlines.arm(by: deadline, on: eventLoop) {
+            loopBound.value.deadlinesPassed(on: eventLoop)
+        }
+    }
+
+    /// Fails the calls whose deadline has come and watches for the next one.
+    private func deadlinesPassed(on eventLoop: any EventLoop) {
+        deadlines.fired()
+        let now = NIODeadline.now()
+        for (id, entry) in pending where entry.deadline <= now {
+            fail(id, with: DouyinError(.deadlineExceeded))
+        }
+        if let next = pending.values.lazy.map(\.deadline).min() {
+            armTimer(by: next, on: eventLoop)
+        }
     }
 }

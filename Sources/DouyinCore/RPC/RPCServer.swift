@@ -150,14 +150,20 @@ public final class RPCServer: Sendable {
 /// Hands each request frame to the server and writes the reply on the same connection.
 ///
 /// A call with a deadline is cancelled when it passes (the caller has stopped
-/// waiting by then); a timer on the event loop costs less than a racing task per call.
-final class RPCServerHandler: ChannelInboundHandler, Sendable {
+/// waiting by then). The calls running on the connection share one `DeadlineTimer`
+/// on its event loop instead of a timer each. State is touched on that loop only.
+final class RPCServerHandler: ChannelInboundHandler {
     typealias InboundIn = RPCFrame
     typealias OutboundOut = RPCFrame
 
     let server: RPCServer
     /// Calls are served on the connection's own event loop, like HTTP requests.
     let executor: EventLoopTaskExecutor
+    /// Calls with a deadline that have not answered yet, by a number of this connection's.
+    /// They keep their deadline when the connection closes, as they keep running.
+    private var running: [UInt64: (deadline: NIODeadline, call: Task<Void, Never>)] = [:]
+    private var nextCall: UInt64 = 0
+    private var deadlines = DeadlineTimer()
 
     init(server: RPCServer, eventLoop: any EventLoop) {
         self.server = server
@@ -168,21 +174,52 @@ final class RPCServerHandler: ChannelInboundHandler, Sendable {
         let frame = unwrapInboundIn(data)
         guard frame.kind == .request else { return }
         let channel = context.channel
-        let deadlineTimer = NIOLockedValueBox<Scheduled<Void>?>(nil)
+        guard frame.deadlineMilliseconds > 0 else {
+            Task(executorPreference: executor) { [server] in
+                channel.writeAndFlush(await server.serve(frame, connection: channel), promise: nil)
+            }
+            return
+        }
+        let id = nextCall
+        nextCall &+= 1
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let call = Task(executorPreference: executor) { [server] in
             let reply = await server.serve(frame, connection: channel)
-            deadlineTimer.withLockedValue { $0?.cancel() }
             channel.writeAndFlush(reply, promise: nil)
+            if channel.eventLoop.inEventLoop {
+                loopBound.value.running[id] = nil
+            } else {
+                channel.eventLoop.execute { loopBound.value.running[id] = nil }
+            }
         }
-        if frame.deadlineMilliseconds > 0 {
-            let timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(frame.deadlineMilliseconds))) { call.cancel() }
-            deadlineTimer.withLockedValue { $0 = timer }
-        }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(frame.deadlineMilliseconds))
+        running[id] = (deadline, call)
+        armTimer(by: deadline, on: context.eventLoop)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A framing error leaves the stream unreadable: drop the connection.
         context.close(promise: nil)
+    }
+
+    private func armTimer(by deadline: NIODeadline, on eventLoop: any EventLoop) {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        deadlines.arm(by: deadline, on: eventLoop) {
+            loopBound.value.deadlinesPassed(on: eventLoop)
+        }
+    }
+
+    /// Cancels the calls whose deadline has come and watches for the next one.
+    private func deadlinesPassed(on eventLoop: any EventLoop) {
+        deadlines.fired()
+        let now = NIODeadline.now()
+        for (id, entry) in running where entry.deadline <= now {
+            entry.call.cancel()
+            running[id] = nil
+        }
+        if let next = running.values.lazy.map(\.deadline).min() {
+            armTimer(by: next, on: eventLoop)
+        }
     }
 }
 
