@@ -17,14 +17,13 @@ struct GatewayAuthenticator: Sendable {
 
     func authenticate(_ request: Request, endpoint: Endpoint) async throws -> GatewayIdentity {
         guard endpoint.token != .none else { return .anonymous }
-        let query = try FormURLEncoding.decode(Array((request.uri.query ?? "").utf8))
-        if let token = query.first(where: { $0.0 == "token" && !$0.1.isEmpty })?.1 {
+        if let query = request.uri.query, let token = try FormURLEncoding.parameter("token", in: query) {
             return try await verify(token)
         }
         if Self.hasFormBody(request) {
             return .deferred
         }
-        if let token = IdentityResolver.bearerToken(request.headers[.authorization]) {
+        if let token = IdentityResolver.bearerToken(request.headers.value(of: .authorization)) {
             return try await verify(token)
         }
         if endpoint.token == .required { throw DouyinError(.tokenMissing) }
@@ -39,7 +38,7 @@ struct GatewayAuthenticator: Sendable {
     }
 
     static func hasFormBody(_ request: Request) -> Bool {
-        guard let type = request.headers[.contentType]?.lowercased() else { return false }
+        guard let type = request.headers.value(of: .contentType)?.lowercased() else { return false }
         return type.hasPrefix("application/x-www-form-urlencoded") || type.hasPrefix("multipart/form-data")
     }
 }

@@ -27,7 +27,7 @@ struct UpstreamProxy: Sendable {
         _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext, streams: Bool
     ) async throws -> Response {
         guard let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
-        let contentLength = request.headers[.contentLength].flatMap(Int.init)
+        let contentLength = request.headers.value(of: .contentLength).flatMap(Int.init)
         if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
             var request = request
             let body = try await request.collectBody(upTo: Self.maxBufferedBody)

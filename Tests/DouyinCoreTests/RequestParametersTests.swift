@@ -33,6 +33,20 @@ import Testing
         #expect(pairs.map(\.0) == ["name", "token"] && pairs.map(\.1) == ["抖音", "abc.DEF-_~"])
     }
 
+    /// One parameter read alone agrees with reading them all.
+    @Test(arguments: ["token=a", "x=1&token=&token=b", "%74oken=c&token=d", "token", "token=%41+B", "x=%zz&token=e", "y=1", ""])
+    func singleParameterReadsLikeAll(_ query: String) throws {
+        let all = (try? FormURLEncoding.decode(Array(query.utf8))).map { RequestParameters(sources: [$0])["token"] }
+        let alone = try FormURLEncoding.parameter("token", in: query)
+        // A malformed other field fails the full read, never the single one.
+        if let all { #expect(alone == all) } else { #expect(alone == "e") }
+    }
+
+    @Test func singleParameterWithBadValueFails() {
+        #expect(throws: DouyinError.self) { try FormURLEncoding.parameter("token", in: "token=%zz") }
+        #expect(throws: DouyinError.self) { try FormURLEncoding.parameter("token", in: "token=a%00") }
+    }
+
     @Test(arguments: ["1", "0", "9223372036854775807", "0012"])
     func acceptsDigitIntegers(_ text: String) throws {
         #expect(try parse("n=\(text)").int64("n") == Int64(text))

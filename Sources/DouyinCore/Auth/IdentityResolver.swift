@@ -23,12 +23,12 @@ public struct IdentityResolver: Sendable {
 
     public func resolve(headers: HTTPFields, tokenParameter: String?) async -> Identity {
         if let secret = internalSecret,
-            let proof = headers[Self.secretField], constantTimeEquals(Array(proof.utf8), secret),
-            let vouched = headers[Self.userIDField], let id = Int64(vouched), id > 0
+            let proof = headers.value(of: Self.secretField), constantTimeEquals(Array(proof.utf8), secret),
+            let vouched = headers.value(of: Self.userIDField), let id = Int64(vouched), id > 0
         {
             return .user(id)
         }
-        guard let token = tokenParameter ?? Self.bearerToken(headers[.authorization]) else { return .anonymous }
+        guard let token = tokenParameter ?? Self.bearerToken(headers.value(of: .authorization)) else { return .anonymous }
         guard let keys else { return .rejected(DouyinError(.tokenInvalid)) }
         switch await keys.verify(token) {
         case .success(let id): return .user(id)

@@ -33,7 +33,7 @@ public struct ParameterMiddleware: RouterMiddleware {
 
     /// The body's parameters when it is a form; the body stays readable for the handler.
     static func formBody(_ request: inout Request, limit: Int) async throws -> [(String, String)]? {
-        guard let contentType = request.headers[.contentType] else { return nil }
+        guard let contentType = request.headers.value(of: .contentType) else { return nil }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
         switch mediaType {
         case "application/x-www-form-urlencoded":

@@ -81,6 +81,30 @@ public enum FormURLEncoding {
         return pairs
     }
 
+    /// The parameter `name` as `RequestParameters` would read it from this text alone
+    /// (the first non-empty value), decoding no other field. For the gateway, which
+    /// needs only the token of a request whose other fields the service reads.
+    public static func parameter(_ name: String, in text: String) throws(DouyinError) -> String? {
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(DouyinError) in try parameter(Array(name.utf8), in: buffer) }
+        }.get()
+    }
+
+    private static func parameter(_ name: [UInt8], in text: UnsafeBufferPointer<UInt8>) throws(DouyinError) -> String? {
+        for field in text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = field.firstIndex(of: UInt8(ascii: "=")) ?? field.endIndex
+            let rawName = field[field.startIndex..<equals]
+            let escaped = rawName.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
+            // Other fields, malformed or not, are the service's to read.
+            let matches = escaped ? (try? component(rawName)).map { $0.utf8.elementsEqual(name) } ?? false : rawName.elementsEqual(name)
+            guard matches, equals < field.endIndex else { continue }
+            let value = try component(field[field.index(after: equals)...])
+            if !value.isEmpty { return value }
+        }
+        return nil
+    }
+
     private static func component(_ raw: Slice<UnsafeBufferPointer<UInt8>>) throws(DouyinError) -> String {
         let escaped = raw.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
         // Most fields (ids, tokens) have nothing to unescape: checked where they lie, not copied byte by byte.

@@ -20,9 +20,9 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestID = request.headers[requestIDField].flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
+        let requestID = request.headers.value(of: requestIDField).flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
         // Continue the caller's trace, or start one; what this hop calls sees it as parent.
-        let caller = TraceParent(request.headers[traceparentField])
+        let caller = TraceParent(request.headers.value(of: traceparentField))
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
         let timer = RequestTimer()
         // Lines logged while serving get the ids from this scope (`Observability.requestIdentity`).
