@@ -161,9 +161,14 @@ final class RPCServerHandler: ChannelInboundHandler {
     let executor: EventLoopTaskExecutor
     /// Calls with a deadline that have not answered yet, by a number of this connection's.
     /// They keep their deadline when the connection closes, as they keep running.
-    private var running: [UInt64: (deadline: NIODeadline, call: Task<Void, Never>)] = [:]
+    private var running: [UInt64: Running] = [:]
     private var nextCall: UInt64 = 0
     private var deadlines = DeadlineTimer()
+
+    private struct Running {
+        let deadline: NIODeadline
+        var call: Task<Void, Never>?
+    }
 
     init(server: RPCServer, eventLoop: any EventLoop) {
         self.server = server
@@ -174,16 +179,21 @@ final class RPCServerHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         guard frame.kind == .request else { return }
         let channel = context.channel
+        // Started at once on this thread (the connection's loop) up to its first
+        // suspension, instead of queued behind the loop's other work.
         guard frame.deadlineMilliseconds > 0 else {
-            Task(executorPreference: executor) { [server] in
+            Task.immediate(executorPreference: executor) { [server] in
                 channel.writeAndFlush(await server.serve(frame, connection: channel), promise: nil)
             }
             return
         }
         let id = nextCall
         nextCall &+= 1
+        let deadline = NIODeadline.now() + .milliseconds(Int64(frame.deadlineMilliseconds))
+        // Recorded before the call starts: it may finish before `Task.immediate` returns.
+        running[id] = Running(deadline: deadline)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let call = Task(executorPreference: executor) { [server] in
+        let call = Task.immediate(executorPreference: executor) { [server] in
             let reply = await server.serve(frame, connection: channel)
             channel.writeAndFlush(reply, promise: nil)
             if channel.eventLoop.inEventLoop {
@@ -192,8 +202,7 @@ final class RPCServerHandler: ChannelInboundHandler {
                 channel.eventLoop.execute { loopBound.value.running[id] = nil }
             }
         }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(frame.deadlineMilliseconds))
-        running[id] = (deadline, call)
+        running[id]?.call = call
         armTimer(by: deadline, on: context.eventLoop)
     }
 
@@ -214,7 +223,7 @@ final class RPCServerHandler: ChannelInboundHandler {
         deadlines.fired()
         let now = NIODeadline.now()
         for (id, entry) in running where entry.deadline <= now {
-            entry.call.cancel()
+            entry.call?.cancel()
             running[id] = nil
         }
         if let next = running.values.lazy.map(\.deadline).min() {
