@@ -37,6 +37,8 @@ stop_services() {
         running "$svc" && kill -KILL "$(cat "$RUN/$svc.pid")" 2>/dev/null || true
         rm -f "$RUN/$svc.pid"
     done
+    # RPC sockets of processes that had to be killed (a clean stop removes its own).
+    rm -f "$RUN"/*.sock
 }
 
 start_services() {
@@ -65,6 +67,8 @@ start_services() {
             # per process, and on a small machine the extra threads cost more in
             # switching than they add).
             export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}"
+            # All on one machine: services also take RPC calls on Unix sockets here.
+            export DOUYIN_RPC_SOCKET_DIR="${DOUYIN_RPC_SOCKET_DIR:-$RUN}"
             DOUYIN_INTERNAL_SECRET="$(cat "$LOCAL/internal-secret")"
             export DOUYIN_INTERNAL_SECRET
             exec "$bin/douyin-$svc" >>"$LOGS/$svc.log" 2>&1

@@ -50,6 +50,8 @@ public final class Stack: @unchecked Sendable {
             "DOUYIN_REGISTRY_TTL_MS": "3000",
             "DOUYIN_KDF_THREADS": "2",
             "DOUYIN_STORAGE_LOCAL_DIR": logs.appendingPathComponent("media").path,
+            // Calls between the processes go over Unix sockets, as in Scripts/dev.sh.
+            "DOUYIN_RPC_SOCKET_DIR": logs.path,
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
         let stack = Stack(

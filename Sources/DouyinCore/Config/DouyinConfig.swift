@@ -20,6 +20,9 @@ public struct DouyinConfig: Sendable {
     /// 0 = any free port (the registry tells callers which).
     public var httpPort: Int
     public var rpcPort: Int
+    /// Where the RPC server also listens on a Unix socket (`<dir>/<instance id>.sock`)
+    /// for callers on the same node; nil (the default) = TCP only.
+    public var rpcSocketDirectory: String?
     public var postgres: PostgresConfiguration
     public var redis: RedisConfiguration
     public var registryTTL: Duration
@@ -65,6 +68,7 @@ public struct DouyinConfig: Sendable {
         let defaultHTTPPort = service == .gateway ? 8080 : 0
         httpPort = reader.int(forKey: "http.port", default: defaultHTTPPort)
         rpcPort = reader.int(forKey: "rpc.port", default: 0)
+        rpcSocketDirectory = reader.string(forKey: "rpc.socket_dir").flatMap { $0.isEmpty ? nil : $0 }
         postgres = PostgresConfiguration(
             conninfo: reader.string(forKey: "postgres.url", isSecret: true, default: "postgresql://douyin@127.0.0.1:5432/douyin"),
             maxConnections: reader.int(forKey: "postgres.pool_size", default: 8),

@@ -133,6 +133,7 @@ public final class ServiceHost: Sendable {
         let responder = router.buildResponder()
         rpc.serveForwardedHTTP(responder, logger: logger)
         let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
+        let rpcSocket = await bindRPCSocket()
         ports.setRPC(rpcPort)
         let app = Application(
             responder: responder,
@@ -141,14 +142,28 @@ public final class ServiceHost: Sendable {
             onServerRunning: { [ports] channel in ports.setHTTP(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await run(app: app, extraServices: extraServices)
+        try await run(app: app, rpcSocket: rpcSocket, extraServices: extraServices)
     }
 
-    private func run(app: some ApplicationProtocol, extraServices: [any Service] = []) async throws {
+    /// The Unix socket for callers on this node, when configured; TCP alone if it cannot be bound.
+    private func bindRPCSocket() async -> String? {
+        guard let directory = config.rpcSocketDirectory else { return nil }
+        let path = "\(directory)/\(config.instanceID).sock"
+        do {
+            try await rpc.bind(unixSocket: path)
+            return path
+        } catch {
+            logger.warning("RPC socket not bound; callers use TCP", metadata: ["path": "\(path)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func run(app: some ApplicationProtocol, rpcSocket: String?, extraServices: [any Service] = []) async throws {
         let config = self.config
         let registration = RegistrationService(registry: registry, ports: ports, ttl: config.registryTTL, logger: logger) { http, rpc in
             ServiceInstance(
                 id: config.instanceID, service: config.service, host: config.advertiseHost, httpPort: http, rpcPort: rpc,
+                rpcSocket: rpcSocket, node: rpcSocket.map { _ in ServiceInstance.localNode },
                 version: DouyinVersion.current, startedAt: Int64(Date().timeIntervalSince1970 * 1000)
             )
         }

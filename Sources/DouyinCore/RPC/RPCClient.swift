@@ -138,27 +138,20 @@ public final class RPCClient: Sendable {
             instance: instance.id,
             slot: eventLoop.map { .loop(ObjectIdentifier($0)) } ?? .shared(IdentifierRandom.next() % UInt64(connectionsPerInstance))
         )
-        let connection: Connection = connections.withLockedValue { open in
-            if let existing = open[key] { return existing }
-            let future = ClientBootstrap(group: eventLoop ?? group)
-                .connectTimeout(connectTimeout)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
-                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
-                        try channel.pipeline.syncOperations.addHandler(RPCClientHandler())
-                    }
-                }
-                .connect(host: instance.host, port: instance.rpcPort)
-            let connection = Connection(future: future)
+        let (connection, isNew) = connections.withLockedValue { open -> (Connection, Bool) in
+            if let existing = open[key] { return (existing, false) }
+            let connection = Connection(future: connect(to: instance, on: eventLoop ?? group.next()))
             open[key] = connection
-            // Once per connection: remember the channel; forget it when it closes, so the next call reconnects.
+            return (connection, true)
+        }
+        if isNew {
+            // Once per connection: remember the channel; forget it when it closes, so the next
+            // call reconnects. Outside the lock: a connect that completes at once runs these at once.
+            let future = connection.future
             future.whenSuccess { [weak self] channel in
                 self?.connected(key, future, channel)
                 channel.closeFuture.whenComplete { [weak self] _ in self?.drop(key, future) }
             }
-            return connection
         }
         do {
             // An open connection is taken as it is: awaiting its completed future would still suspend the call.
@@ -173,6 +166,31 @@ public final class RPCClient: Sendable {
             drop(key, connection.future)
             throw error
         }
+    }
+
+    /// Over the instance's Unix socket when it is on this node, else (or if that fails) over TCP.
+    private func connect(to instance: ServiceInstance, on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+        let tcp = { [connectTimeout] in
+            Self.bootstrap(on: eventLoop, connectTimeout: connectTimeout)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .connect(host: instance.host, port: instance.rpcPort)
+        }
+        guard let socket = instance.localRPCSocket else { return tcp() }
+        return Self.bootstrap(on: eventLoop, connectTimeout: connectTimeout)
+            .connect(unixDomainSocketPath: socket)
+            .flatMapError { _ in tcp() }
+    }
+
+    private static func bootstrap(on eventLoop: any EventLoop, connectTimeout: TimeAmount) -> ClientBootstrap {
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
+                    try channel.pipeline.syncOperations.addHandler(RPCClientHandler())
+                }
+            }
     }
 
     private func connected(_ key: ConnectionKey, _ future: EventLoopFuture<any Channel>, _ channel: any Channel) {

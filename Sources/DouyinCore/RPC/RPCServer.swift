@@ -25,7 +25,7 @@ public final class RPCServer: Sendable {
 
     private let methods = NIOLockedValueBox<[String: Method]>([:])
     private let logger: Logger
-    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let listeners = NIOLockedValueBox<[any Channel]>([])
     private let inFlight = NIOLockedValueBox(0)
     private let spans: SpanExporter?
 
@@ -61,23 +61,38 @@ public final class RPCServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
-                    try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self, eventLoop: channel.eventLoop))
-                }
-            }
+            .childChannelInitializer { [self] channel in configureConnection(channel) }
             .bind(host: host, port: port).get()
-        channel.withLockedValue { $0 = server }
+        listeners.withLockedValue { $0.append(server) }
         return server.localAddress?.port ?? port
+    }
+
+    /// Also listens on a Unix socket, for callers on the same node: their calls then
+    /// skip the TCP/IP stack on both sides (see `ServiceInstance.localRPCSocket`).
+    /// A file left at `path` by a process that died is replaced; the file is removed on `close`.
+    public func bind(unixSocket path: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelInitializer { [self] channel in configureConnection(channel) }
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        server.closeFuture.whenComplete { _ in unlink(path) }
+        listeners.withLockedValue { $0.append(server) }
+    }
+
+    private func configureConnection(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameCodec()))
+            try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RPCFrameCodec()))
+            try channel.pipeline.syncOperations.addHandler(RPCServerHandler(server: self, eventLoop: channel.eventLoop))
+        }
     }
 
     /// Stops accepting connections, then waits (bounded) for calls in progress.
     public func close(drainFor limit: Duration = .seconds(10)) async {
-        let server = channel.withLockedValue { $0 }
-        try? await server?.close()
+        for listener in listeners.withLockedValue({ $0 }) {
+            try? await listener.close()
+        }
         let clock = ContinuousClock()
         let end = clock.now + limit
         while inFlight.withLockedValue({ $0 }) > 0, clock.now < end {
