@@ -37,3 +37,24 @@ public struct DeadlineTimer {
         fired()
     }
 }
+
+/// A channel handler whose requests in flight have deadlines, watched by one `DeadlineTimer`.
+/// Confined to its channel's event loop.
+public protocol DeadlineWatching: AnyObject {
+    var deadlines: DeadlineTimer { get set }
+    /// Ends the requests due by `now` and returns the earliest deadline still pending.
+    func expire(dueBy now: NIODeadline) -> NIODeadline?
+}
+
+extension DeadlineWatching {
+    /// Makes sure `expire` runs by `deadline` (and again for whatever is pending then).
+    public func watch(_ deadline: NIODeadline, on eventLoop: any EventLoop) {
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        deadlines.arm(by: deadline, on: eventLoop) {
+            handler.value.deadlines.fired()
+            if let next = handler.value.expire(dueBy: eventLoop.now) {
+                handler.value.watch(next, on: eventLoop)
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct RedisConnectionLost: Error {
 /// A request not answered within its timeout fails the connection, with
 /// everything still in flight on it: replies after a missing one could no longer
 /// be matched to their commands. One `DeadlineTimer` watches all of them.
-final class RedisPipelineHandler: ChannelDuplexHandler {
+final class RedisPipelineHandler: ChannelDuplexHandler, DeadlineWatching {
     typealias InboundIn = RedisValue
     typealias OutboundIn = RedisRequest
     typealias OutboundOut = ByteBuffer
@@ -38,7 +38,9 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
 
     private var inFlight = CircularBuffer<Pending>()
     private var failed = false
-    private var deadlines = DeadlineTimer()
+    var deadlines = DeadlineTimer()
+    /// For `expire`, which fails the connection.
+    private var context: ChannelHandlerContext?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -49,29 +51,27 @@ final class RedisPipelineHandler: ChannelDuplexHandler {
         }
         var replies: [RedisValue] = []
         replies.reserveCapacity(request.count)
-        let deadline = NIODeadline.now() + request.timeout
+        let deadline = context.eventLoop.now + request.timeout
         inFlight.append(Pending(replies: replies, count: request.count, promise: request.promise, deadline: deadline, timeout: request.timeout))
-        armTimer(by: deadline, context: context)
+        watch(deadline, on: context.eventLoop)
         context.write(wrapOutboundOut(request.payload), promise: promise)
     }
 
-    private func armTimer(by deadline: NIODeadline, context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        deadlines.arm(by: deadline, on: context.eventLoop) {
-            let (handler, context) = loopBound.value
-            handler.deadlinesPassed(context: context)
-        }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
     }
 
-    private func deadlinesPassed(context: ChannelHandlerContext) {
-        deadlines.fired()
-        let now = NIODeadline.now()
-        if let late = inFlight.first(where: { $0.deadline <= now }) {
-            return fail(RedisError.connection("no reply within \(late.timeout.nanoseconds / 1_000_000) ms"), context: context)
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// A request past its timeout fails the connection with everything on it.
+    func expire(dueBy now: NIODeadline) -> NIODeadline? {
+        if let late = inFlight.first(where: { $0.deadline <= now }), let context {
+            fail(RedisError.connection("no reply within \(late.timeout.nanoseconds / 1_000_000) ms"), context: context)
+            return nil
         }
-        if let next = inFlight.lazy.map(\.deadline).min() {
-            armTimer(by: next, context: context)
-        }
+        return inFlight.lazy.map(\.deadline).min()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

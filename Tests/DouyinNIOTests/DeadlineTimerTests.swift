@@ -43,4 +43,36 @@ import Testing
         #expect(fired.withLockedValue { $0 } == 1)
         _ = try? loop.syncShutdownGracefully()
     }
+
+    /// Requests with their own deadlines, in any order, each end when theirs comes and not before.
+    @Test func watcherExpiresEachRequestAtItsDeadline() {
+        let loop = EmbeddedEventLoop()
+        let start = loop.now
+        let watcher = Watcher()
+        for milliseconds: Int64 in [300, 100, 200] {
+            watcher.pending.append(start + .milliseconds(milliseconds))
+            watcher.watch(start + .milliseconds(milliseconds), on: loop)
+        }
+        loop.advanceTime(by: .milliseconds(99))
+        #expect(watcher.expired.isEmpty)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(watcher.expired == [start + .milliseconds(100)])
+        loop.advanceTime(by: .milliseconds(100))
+        loop.advanceTime(by: .milliseconds(100))
+        #expect(watcher.expired == [100, 200, 300].map { start + .milliseconds($0) })
+        #expect(watcher.pending.isEmpty)
+        _ = try? loop.syncShutdownGracefully()
+    }
+}
+
+private final class Watcher: DeadlineWatching {
+    var deadlines = DeadlineTimer()
+    var pending: [NIODeadline] = []
+    var expired: [NIODeadline] = []
+
+    func expire(dueBy now: NIODeadline) -> NIODeadline? {
+        expired += pending.filter { $0 <= now }.sorted()
+        pending.removeAll { $0 <= now }
+        return pending.min()
+    }
 }

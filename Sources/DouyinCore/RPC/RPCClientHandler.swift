@@ -17,23 +17,23 @@ enum RPCTransportError: Error, Equatable {
 /// Multiplexes calls on one connection: numbers each outgoing request, matches
 /// replies by stream id, and fails calls on timeout (one `DeadlineTimer` for all)
 /// or when the connection closes. All state is touched on the channel's event loop only.
-final class RPCClientHandler: ChannelDuplexHandler {
+final class RPCClientHandler: ChannelDuplexHandler, DeadlineWatching {
     typealias InboundIn = RPCFrame
     typealias OutboundIn = RPCOutboundCall
     typealias OutboundOut = RPCFrame
 
     private var nextStreamID: UInt32 = 1
     private var pending: [UInt32: (promise: EventLoopPromise<RPCFrame>, deadline: NIODeadline)] = [:]
-    private var deadlines = DeadlineTimer()
+    var deadlines = DeadlineTimer()
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var call = unwrapOutboundIn(data)
         let id = nextStreamID
         nextStreamID = nextStreamID == .max ? 1 : nextStreamID + 1
         call.frame.streamID = id
-        let deadline = NIODeadline.now() + call.timeout
+        let deadline = context.eventLoop.now + call.timeout
         pending[id] = (call.promise, deadline)
-        armTimer(by: deadline, on: context.eventLoop)
+        watch(deadline, on: context.eventLoop)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.write(wrapOutboundOut(call.frame)).whenFailure { error in
             loopBound.value.fail(id, with: error)
@@ -65,22 +65,11 @@ final class RPCClientHandler: ChannelDuplexHandler {
         pending.removeValue(forKey: id)?.promise.fail(error)
     }
 
-    private func armTimer(by deadline: NIODeadline, on eventLoop: any EventLoop) {
-        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        deadlines.arm(by: deadline, on: eventLoop) {
-            loopBound.value.deadlinesPassed(on: eventLoop)
-        }
-    }
-
-    /// Fails the calls whose deadline has come and watches for the next one.
-    private func deadlinesPassed(on eventLoop: any EventLoop) {
-        deadlines.fired()
-        let now = NIODeadline.now()
+    /// Fails the calls whose deadline has come.
+    func expire(dueBy now: NIODeadline) -> NIODeadline? {
         for (id, entry) in pending where entry.deadline <= now {
             fail(id, with: DouyinError(.deadlineExceeded))
         }
-        if let next = pending.values.lazy.map(\.deadline).min() {
-            armTimer(by: next, on: eventLoop)
-        }
+        return pending.values.lazy.map(\.deadline).min()
     }
 }

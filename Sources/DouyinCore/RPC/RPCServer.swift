@@ -167,7 +167,7 @@ public final class RPCServer: Sendable {
 /// A call with a deadline is cancelled when it passes (the caller has stopped
 /// waiting by then). The calls running on the connection share one `DeadlineTimer`
 /// on its event loop instead of a timer each. State is touched on that loop only.
-final class RPCServerHandler: ChannelInboundHandler {
+final class RPCServerHandler: ChannelInboundHandler, DeadlineWatching {
     typealias InboundIn = RPCFrame
     typealias OutboundOut = RPCFrame
 
@@ -178,7 +178,7 @@ final class RPCServerHandler: ChannelInboundHandler {
     /// They keep their deadline when the connection closes, as they keep running.
     private var running: [UInt64: Running] = [:]
     private var nextCall: UInt64 = 0
-    private var deadlines = DeadlineTimer()
+    var deadlines = DeadlineTimer()
 
     private struct Running {
         let deadline: NIODeadline
@@ -204,7 +204,7 @@ final class RPCServerHandler: ChannelInboundHandler {
         }
         let id = nextCall
         nextCall &+= 1
-        let deadline = NIODeadline.now() + .milliseconds(Int64(frame.deadlineMilliseconds))
+        let deadline = context.eventLoop.now + .milliseconds(Int64(frame.deadlineMilliseconds))
         // Recorded before the call starts: it may finish before `Task.immediate` returns.
         running[id] = Running(deadline: deadline)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -218,7 +218,7 @@ final class RPCServerHandler: ChannelInboundHandler {
             }
         }
         running[id]?.call = call
-        armTimer(by: deadline, on: context.eventLoop)
+        watch(deadline, on: context.eventLoop)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -226,24 +226,13 @@ final class RPCServerHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    private func armTimer(by deadline: NIODeadline, on eventLoop: any EventLoop) {
-        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        deadlines.arm(by: deadline, on: eventLoop) {
-            loopBound.value.deadlinesPassed(on: eventLoop)
-        }
-    }
-
-    /// Cancels the calls whose deadline has come and watches for the next one.
-    private func deadlinesPassed(on eventLoop: any EventLoop) {
-        deadlines.fired()
-        let now = NIODeadline.now()
+    /// Cancels the calls whose deadline has come: their callers have stopped waiting.
+    func expire(dueBy now: NIODeadline) -> NIODeadline? {
         for (id, entry) in running where entry.deadline <= now {
             entry.call?.cancel()
             running[id] = nil
         }
-        if let next = running.values.lazy.map(\.deadline).min() {
-            armTimer(by: next, on: eventLoop)
-        }
+        return running.values.lazy.map(\.deadline).min()
     }
 }
 
