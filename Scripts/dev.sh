@@ -86,7 +86,11 @@ wait_for_gateway() {
                 [ -n "$(redis-cli -p "$REDIS_PORT" zrangebyscore "douyin:registry:{$svc}" "$(date +%s%3N)" +inf 2>/dev/null)" ] \
                     && registered=$((registered + 1))
             done
-            [ "$registered" = 4 ] && { echo "$url"; return 0; }
+            # The gateway that answers must be the one started here (its instance id holds its
+            # pid), not another process holding the port while ours failed to bind.
+            redis-cli -p "$REDIS_PORT" zrangebyscore "douyin:registry:{gateway}" "$(date +%s%3N)" +inf 2>/dev/null \
+                | grep -q -- "-$(cat "$RUN/gateway.pid")-" && registered=$((registered + 1))
+            [ "$registered" = 5 ] && { echo "$url"; return 0; }
         fi
         for svc in "${SERVICES[@]}"; do
             running "$svc" || { tail -n 20 "$LOGS/$svc.log" >&2; die "douyin-$svc exited (log: $LOGS/$svc.log)"; }

@@ -1,5 +1,4 @@
-import AuthService
 import DouyinCore
+import AuthService
 
-let config = try await DouyinConfig.load(service: .auth)
-try await AuthService.run(config: config)
+await ServiceMain.run(.auth, AuthService.run(config:))

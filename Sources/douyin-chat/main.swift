@@ -1,5 +1,4 @@
-import ChatService
 import DouyinCore
+import ChatService
 
-let config = try await DouyinConfig.load(service: .chat)
-try await ChatService.run(config: config)
+await ServiceMain.run(.chat, ChatService.run(config:))

@@ -1,5 +1,4 @@
 import DouyinCore
 import Gateway
 
-let config = try await DouyinConfig.load(service: .gateway)
-try await Gateway.run(config: config)
+await ServiceMain.run(.gateway, Gateway.run(config:))

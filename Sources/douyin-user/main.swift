@@ -1,5 +1,4 @@
-import UserService
 import DouyinCore
+import UserService
 
-let config = try await DouyinConfig.load(service: .user)
-try await UserService.run(config: config)
+await ServiceMain.run(.user, UserService.run(config:))

@@ -1,5 +1,4 @@
-import VideoService
 import DouyinCore
+import VideoService
 
-let config = try await DouyinConfig.load(service: .video)
-try await VideoService.run(config: config)
+await ServiceMain.run(.video, VideoService.run(config:))

@@ -46,6 +46,35 @@ struct RegistryTests {
         await redis.shutdown()
     }
 
+    /// A server that never binds (its port taken) must not keep the process from stopping:
+    /// registration ends on shutdown without ever registering.
+    @Test(.timeLimit(.minutes(1))) func shutdownBeforePortsAreBoundEndsRegistration() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let registry = ServiceRegistry(redis: redis)
+        let record = instance()
+        let registration = RegistrationService(registry: registry, ports: BoundPorts(), ttl: .seconds(30), logger: Logger(label: "test")) { _, _ in record }
+        var configuration = ServiceGroupConfiguration(services: [.init(service: registration)], logger: Logger(label: "test"))
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: configuration)
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await !registry.instances(of: .chat).contains(record))
+        await redis.shutdown()
+    }
+
+    @Test func waitingForPortsEndsWhenCancelled() async throws {
+        let ports = BoundPorts()
+        let waiting = Task { try await ports.both() }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        // Ports set later still reach a new waiter.
+        ports.setHTTP(1)
+        ports.setRPC(2)
+        #expect(try await ports.both() == (1, 2))
+    }
+
     @Test func discoverySeesNewInstancesAndKeepsThemWhenRedisIsGone() async throws {
         let configuration = try TestServers.redisConfiguration(timeout: .milliseconds(300))
         let redis = RedisClient(configuration)

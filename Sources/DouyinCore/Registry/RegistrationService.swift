@@ -5,31 +5,53 @@ import ServiceLifecycle
 
 /// The ports a process listens on, known only once its servers have bound.
 public final class BoundPorts: Sendable {
-    private let state = NIOLockedValueBox<(http: Int?, rpc: Int?, waiters: [CheckedContinuation<(Int, Int), Never>])>((nil, nil, []))
+    private struct State {
+        var http: Int?
+        var rpc: Int?
+        var waiters: [UInt64: CheckedContinuation<(Int, Int), any Error>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
     public func setHTTP(_ port: Int) { update { $0.http = port } }
     public func setRPC(_ port: Int) { update { $0.rpc = port } }
 
-    /// Waits until both ports are known.
-    public func both() async -> (Int, Int) {
-        await withCheckedContinuation { continuation in
-            let ready: (Int, Int)? = state.withLockedValue { s in
-                if let http = s.http, let rpc = s.rpc { return (http, rpc) }
-                s.waiters.append(continuation)
-                return nil
+    /// Waits until both ports are known; throws `CancellationError` if cancelled first
+    /// (a server that failed to bind never sets its port).
+    public func both() async throws -> (Int, Int) {
+        let id = state.withLockedValue { s in
+            defer { s.nextWaiter += 1 }
+            return s.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: (Int, Int)? = state.withLockedValue { s in
+                    if let http = s.http, let rpc = s.rpc { return (http, rpc) }
+                    s.waiters[id] = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+                // Cancelled before the waiter was recorded: the handler found nothing to resume.
+                if Task.isCancelled { cancel(id) }
             }
-            if let ready { continuation.resume(returning: ready) }
+        } onCancel: {
+            cancel(id)
         }
     }
 
-    private func update(_ change: (inout (http: Int?, rpc: Int?, waiters: [CheckedContinuation<(Int, Int), Never>])) -> Void) {
-        let (ready, waiters) = state.withLockedValue { s -> ((Int, Int)?, [CheckedContinuation<(Int, Int), Never>]) in
+    private func cancel(_ id: UInt64) {
+        state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        let (ready, waiters) = state.withLockedValue { s -> ((Int, Int)?, [CheckedContinuation<(Int, Int), any Error>]) in
             change(&s)
             guard let http = s.http, let rpc = s.rpc else { return (nil, []) }
-            defer { s.waiters = [] }
-            return ((http, rpc), s.waiters)
+            defer { s.waiters = [:] }
+            return ((http, rpc), Array(s.waiters.values))
         }
         if let ready { for waiter in waiters { waiter.resume(returning: ready) } }
     }
@@ -60,7 +82,8 @@ public struct RegistrationService: Service {
     }
 
     public func run() async throws {
-        let (http, rpc) = await cancelWhenGracefulShutdown { await ports.both() }
+        // Stopped (or a server failed to bind) before both ports were known: nothing to register.
+        guard let (http, rpc) = try? await cancelWhenGracefulShutdown({ try await ports.both() }) else { return }
         let instance = makeInstance(http, rpc)
         await cancelWhenGracefulShutdown {
             var announce = true
