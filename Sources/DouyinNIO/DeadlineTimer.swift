@@ -26,6 +26,11 @@ public struct DeadlineTimer {
         scheduled = eventLoop.scheduleTask(deadline: deadline, fire)
     }
 
+    /// Whether the timer already fires by `deadline`, so arming it for that would change nothing.
+    public func fires(by deadline: NIODeadline) -> Bool {
+        firesAt <= deadline
+    }
+
     /// Called first thing when the timer fires, so that arming it again schedules anew.
     public mutating func fired() {
         scheduled = nil
@@ -49,6 +54,8 @@ public protocol DeadlineWatching: AnyObject {
 extension DeadlineWatching {
     /// Makes sure `expire` runs by `deadline` (and again for whatever is pending then).
     public func watch(_ deadline: NIODeadline, on eventLoop: any EventLoop) {
+        // The common case, checked before a closure is made for `arm`.
+        guard !deadlines.fires(by: deadline) else { return }
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         deadlines.arm(by: deadline, on: eventLoop) {
             handler.value.deadlines.fired()

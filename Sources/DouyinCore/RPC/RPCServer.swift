@@ -26,6 +26,7 @@ public final class RPCServer: Sendable {
     private let methods = NIOLockedValueBox<[String: Method]>([:])
     private let logger: Logger
     private let listeners = NIOLockedValueBox<[any Channel]>([])
+    private let socketPaths = NIOLockedValueBox<[String]>([])
     private let inFlight = NIOLockedValueBox(0)
     private let spans: SpanExporter?
 
@@ -75,8 +76,8 @@ public final class RPCServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .childChannelInitializer { [self] channel in configureConnection(channel) }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-        server.closeFuture.whenComplete { _ in unlink(path) }
         listeners.withLockedValue { $0.append(server) }
+        socketPaths.withLockedValue { $0.append(path) }
     }
 
     private func configureConnection(_ channel: any Channel) -> EventLoopFuture<Void> {
@@ -93,6 +94,7 @@ public final class RPCServer: Sendable {
         for listener in listeners.withLockedValue({ $0 }) {
             try? await listener.close()
         }
+        for path in socketPaths.withLockedValue({ $0 }) { unlink(path) }
         let clock = ContinuousClock()
         let end = clock.now + limit
         while inFlight.withLockedValue({ $0 }) > 0, clock.now < end {
