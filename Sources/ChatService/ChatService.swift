@@ -24,11 +24,11 @@ public enum ChatService {
         try await host.run(
             router,
             server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder(), pingSeconds] responder in
-                HTTP1WebSocketUpgradeChannel(
+                MalformedRequestGuard(HTTP1WebSocketUpgradeChannel(
                     responder: responder,
                     webSocketResponder: socketResponder,
                     configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(pingSeconds)))
-                )
+                ))
             },
             extraServices: [feed]
         )

@@ -61,12 +61,12 @@ public enum Gateway {
         try await host.run(
             router,
             server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
-                HTTP1WebSocketUpgradeChannel(
+                MalformedRequestGuard(HTTP1WebSocketUpgradeChannel(
                     responder: responder,
                     webSocketResponder: socketResponder,
                     configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
                     additionalChannelHandlers: { [ExpectContinueHandler()] }
-                )
+                ))
             }
         )
         for rpc in forwarding.values { await rpc.shutdown() }

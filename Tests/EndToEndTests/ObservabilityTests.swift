@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import DouyinTestSupport
 import Foundation
 import Testing
@@ -65,6 +66,30 @@ extension EndToEnd {
                 }
                 let ready = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/readyz")
                 #expect(ready.status == 200)
+            }
+        }
+
+        /// Methods outside HTTP's usual set are answered and counted as `_OTHER`: each
+        /// name as a label would be a series kept for the life of the process. A method no
+        /// HTTP parser knows gets the JSON error too, even as a connection's first request.
+        @Test func unusualMethodsShareOneMetricLabel() async throws {
+            try await Stack.with { stack in
+                for method in ["PURGE", "PROPFIND"] {
+                    let reply = try await stack.api.send(.RAW(value: method), "/douyin/feed/", timeout: .seconds(5))
+                    #expect(reply.status == 405 && (reply.json["status_code"] as? Int ?? 0) != 0, "\(method)")
+                }
+                // On a connection of its own, so that it is the connection's first request.
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                var request = HTTPClientRequest(url: stack.api.baseURL + "/douyin/feed/")
+                request.method = .RAW(value: "PURGEX1")
+                let response = try await client.execute(request, timeout: .seconds(5))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                try await client.shutdown()
+                #expect(response.status.code == 400)
+                #expect(String(buffer: body).contains("\"status_code\":10001"))
+                let metrics = try await stack.api.get("/metrics").text
+                #expect(!metrics.contains("PURGE") && !metrics.contains("PROPFIND"))
+                #expect(metrics.contains("http_request_method=\"_OTHER\""))
             }
         }
     }

@@ -49,9 +49,9 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         guard let spans, trace.isSampled else { return }
         let route = Self.route(of: request.uri.path, matched: route)
         spans.record(timer.finish(
-            trace, parent: caller?.spanID, name: "\(request.method.rawValue) \(route)",
+            trace, parent: caller?.spanID, name: "\(request.method.telemetryName) \(route)",
             attributes: [
-                ("http.request.method", .string(request.method.rawValue)), ("http.route", .string(route)),
+                ("http.request.method", .string(request.method.telemetryName)), ("http.route", .string(route)),
                 ("url.path", .string(request.uri.path)), ("http.response.status_code", .int(status)),
             ],
             error: status >= 500 ? "HTTP \(status)" : nil
