@@ -21,8 +21,14 @@ import Testing
 
     func transport(of instance: ServiceInstance) async throws -> String {
         let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .seconds(5))
-        defer { Task { await client.shutdown() } }
-        return String(buffer: try await client.call(name: "test.transport", payload: ByteBuffer(), isIdempotent: true))
+        do {
+            let reply = try await client.call(name: "test.transport", payload: ByteBuffer(), isIdempotent: true)
+            await client.shutdown()
+            return String(buffer: reply)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
     }
 
     func instance(port: Int, socket: String?, node: String?) -> ServiceInstance {
