@@ -72,14 +72,21 @@ public enum FormURLEncoding {
 
     private static func decode(_ text: UnsafeBufferPointer<UInt8>) throws(DouyinError) -> [(String, String)] {
         var pairs: [(String, String)] = []
-        for field in text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let equals = field.firstIndex(of: UInt8(ascii: "="))
-            let rawName = equals.map { field[field.startIndex..<$0] } ?? field[...]
-            let rawValue = equals.map { field[field.index(after: $0)...] } ?? field[field.endIndex...]
-            pairs.append((try component(rawName), try component(rawValue)))
+        for field in rawFields(text) {
+            pairs.append((try component(field.name), try component(field.value)))
         }
         return pairs
     }
+
+    /// The `name=value` fields, not yet unescaped; a field without `=` has an empty value.
+    private static func rawFields(_ text: UnsafeBufferPointer<UInt8>) -> some Sequence<(name: RawText, value: RawText)> {
+        text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).lazy.map { field in
+            let equals = field.firstIndex(of: UInt8(ascii: "=")) ?? field.endIndex
+            return (field[..<equals], field[equals...].dropFirst())
+        }
+    }
+
+    private typealias RawText = Slice<UnsafeBufferPointer<UInt8>>
 
     /// The parameter `name` as `RequestParameters` would read it from this text alone
     /// (the first non-empty value), decoding no other field. For the gateway, which
@@ -92,20 +99,18 @@ public enum FormURLEncoding {
     }
 
     private static func parameter(_ name: [UInt8], in text: UnsafeBufferPointer<UInt8>) throws(DouyinError) -> String? {
-        for field in text.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let equals = field.firstIndex(of: UInt8(ascii: "=")) ?? field.endIndex
-            let rawName = field[field.startIndex..<equals]
-            let escaped = rawName.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
+        for field in rawFields(text) {
+            let escaped = field.name.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
             // Other fields, malformed or not, are the service's to read.
-            let matches = escaped ? (try? component(rawName)).map { $0.utf8.elementsEqual(name) } ?? false : rawName.elementsEqual(name)
-            guard matches, equals < field.endIndex else { continue }
-            let value = try component(field[field.index(after: equals)...])
+            let matches = escaped ? (try? component(field.name)).map { $0.utf8.elementsEqual(name) } ?? false : field.name.elementsEqual(name)
+            guard matches else { continue }
+            let value = try component(field.value)
             if !value.isEmpty { return value }
         }
         return nil
     }
 
-    private static func component(_ raw: Slice<UnsafeBufferPointer<UInt8>>) throws(DouyinError) -> String {
+    private static func component(_ raw: RawText) throws(DouyinError) -> String {
         let escaped = raw.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
         // Most fields (ids, tokens) have nothing to unescape: checked where they lie, not copied byte by byte.
         guard escaped else { return try validText(UnsafeBufferPointer(rebasing: raw)) }
