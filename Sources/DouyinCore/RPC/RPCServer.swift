@@ -26,7 +26,6 @@ public final class RPCServer: Sendable {
     private let methods = NIOLockedValueBox<[String: Method]>([:])
     private let logger: Logger
     private let listeners = NIOLockedValueBox<[any Channel]>([])
-    private let socketPaths = NIOLockedValueBox<[String]>([])
     private let inFlight = NIOLockedValueBox(0)
     private let spans: SpanExporter?
 
@@ -77,7 +76,6 @@ public final class RPCServer: Sendable {
             .childChannelInitializer { [self] channel in configureConnection(channel) }
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         listeners.withLockedValue { $0.append(server) }
-        socketPaths.withLockedValue { $0.append(path) }
     }
 
     private func configureConnection(_ channel: any Channel) -> EventLoopFuture<Void> {
@@ -92,9 +90,10 @@ public final class RPCServer: Sendable {
     /// Stops accepting connections, then waits (bounded) for calls in progress.
     public func close(drainFor limit: Duration = .seconds(10)) async {
         for listener in listeners.withLockedValue({ $0 }) {
+            let socketFile = listener.localAddress?.pathname
             try? await listener.close()
+            if let socketFile { unlink(socketFile) }
         }
-        for path in socketPaths.withLockedValue({ $0 }) { unlink(path) }
         let clock = ContinuousClock()
         let end = clock.now + limit
         while inFlight.withLockedValue({ $0 }) > 0, clock.now < end {
@@ -176,8 +175,8 @@ final class RPCServerHandler: ChannelInboundHandler, DeadlineWatching {
     let server: RPCServer
     /// Calls are served on the connection's own event loop, like HTTP requests.
     let executor: EventLoopTaskExecutor
-    /// Calls with a deadline that have not answered yet, by a number of this connection's.
-    /// They keep their deadline when the connection closes, as they keep running.
+    /// Calls that have not answered yet, by a number of this connection's. They keep
+    /// their deadline when the connection closes, as they keep running.
     private var running: [UInt64: Running] = [:]
     private var nextCall: UInt64 = 0
     var deadlines = DeadlineTimer()
@@ -196,20 +195,16 @@ final class RPCServerHandler: ChannelInboundHandler, DeadlineWatching {
         let frame = unwrapInboundIn(data)
         guard frame.kind == .request else { return }
         let channel = context.channel
-        // Started at once on this thread (the connection's loop) up to its first
-        // suspension, instead of queued behind the loop's other work.
-        guard frame.deadlineMilliseconds > 0 else {
-            Task.immediate(executorPreference: executor) { [server] in
-                channel.writeAndFlush(await server.serve(frame, connection: channel), promise: nil)
-            }
-            return
-        }
         let id = nextCall
         nextCall &+= 1
-        let deadline = context.eventLoop.now + .milliseconds(Int64(frame.deadlineMilliseconds))
+        // A caller that sets no deadline waits as long as the call runs.
+        let deadline = frame.deadlineMilliseconds > 0
+            ? context.eventLoop.now + .milliseconds(Int64(frame.deadlineMilliseconds)) : .distantFuture
         // Recorded before the call starts: it may finish before `Task.immediate` returns.
         running[id] = Running(deadline: deadline)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // Started at once on this thread (the connection's loop) up to its first
+        // suspension, instead of queued behind the loop's other work.
         let call = Task.immediate(executorPreference: executor) { [server] in
             let reply = await server.serve(frame, connection: channel)
             channel.writeAndFlush(reply, promise: nil)
