@@ -16,19 +16,28 @@ public struct Endpoint: Sendable, Hashable {
         case none
     }
 
+    /// What the request body may carry.
+    public enum Body: Sendable {
+        /// Parameters in a small form body (API.md 1.1), read whole.
+        case form
+        /// A large multipart upload: streamed by its handler, never buffered whole.
+        case upload
+        /// A WebSocket upgrade: no body at all.
+        case socket
+    }
+
     public let path: String
     public let method: Method
     public let service: ServiceName
     public let token: TokenRule
-    /// Bodies may be large (uploads): stream them, never buffer.
-    public let streamsBody: Bool
+    public let body: Body
 
-    public init(_ method: Method, _ path: String, _ service: ServiceName, token: TokenRule, streamsBody: Bool = false) {
+    public init(_ method: Method, _ path: String, _ service: ServiceName, token: TokenRule, body: Body = .form) {
         self.method = method
         self.path = path
         self.service = service
         self.token = token
-        self.streamsBody = streamsBody
+        self.body = body
     }
 
     public static func == (lhs: Endpoint, rhs: Endpoint) -> Bool { lhs.path == rhs.path }
@@ -42,7 +51,7 @@ extension Endpoint {
         Endpoint(.post, "/douyin/user/register/", .auth, token: .none),
         Endpoint(.post, "/douyin/user/login/", .auth, token: .none),
         Endpoint(.get, "/douyin/user/", .user, token: .required),
-        Endpoint(.post, "/douyin/publish/action/", .video, token: .required, streamsBody: true),
+        Endpoint(.post, "/douyin/publish/action/", .video, token: .required, body: .upload),
         Endpoint(.get, "/douyin/publish/list/", .video, token: .required),
         Endpoint(.post, "/douyin/favorite/action/", .video, token: .required),
         Endpoint(.get, "/douyin/favorite/list/", .video, token: .required),
@@ -54,7 +63,7 @@ extension Endpoint {
         Endpoint(.get, "/douyin/relation/friend/list/", .user, token: .required),
         Endpoint(.post, "/douyin/message/action/", .chat, token: .required),
         Endpoint(.get, "/douyin/message/chat/", .chat, token: .required),
-        Endpoint(.get, "/douyin/message/ws/", .chat, token: .required, streamsBody: true),
+        Endpoint(.get, "/douyin/message/ws/", .chat, token: .required, body: .socket),
     ]
 
     private static let byPath: [String: Endpoint] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
@@ -66,6 +75,9 @@ extension Endpoint {
 
     /// Media files served by the video service; no token (API.md section 7).
     public static let mediaPrefix = "/media/"
+
+    /// Health and metrics, served by every process itself (API.md 8.3); GET only.
+    public static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
 }
 
 /// Headers the gateway sets for services and strips from every incoming request.
@@ -85,6 +97,8 @@ public enum Route: Equatable, Sendable {
     case endpoint(Endpoint)
     /// A media file of the video service (no token).
     case media
+    /// Health or metrics of the process that was asked.
+    case operational
     case notFound
     /// A known path asked with another method (API.md 1: 405, not 404).
     case methodNotAllowed
@@ -98,6 +112,9 @@ extension Endpoint {
         }
         if path.hasPrefix(mediaPrefix) {
             return method == "GET" || method == "HEAD" ? .media : .methodNotAllowed
+        }
+        if operationalPaths.contains(String(path)) {
+            return method == "GET" ? .operational : .methodNotAllowed
         }
         return .notFound
     }

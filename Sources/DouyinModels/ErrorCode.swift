@@ -34,6 +34,8 @@ public enum ErrorCode: Int32, Sendable, Codable, CaseIterable {
 
     // 5xxxx: the system, not the caller.
     case internalError = 50000
+    /// Another service answered something that cannot be right (a user asked for is missing).
+    case badUpstreamAnswer = 50002
     case serviceUnavailable = 50003
     case deadlineExceeded = 50004
 
@@ -52,7 +54,7 @@ public enum ErrorCode: Int32, Sendable, Codable, CaseIterable {
         case .rateLimited, .loginThrottled: 429
         // An internal failure is reported as "unavailable": API.md never allows a
         // 500, and a client can retry a 503.
-        case .internalError, .serviceUnavailable, .deadlineExceeded: 503
+        case .internalError, .badUpstreamAnswer, .serviceUnavailable, .deadlineExceeded: 503
         }
     }
 
@@ -78,6 +80,7 @@ public enum ErrorCode: Int32, Sendable, Codable, CaseIterable {
         case .commentNotFound: "comment not found"
         case .notAVideo: "the upload is not a playable video"
         case .internalError: "internal error"
+        case .badUpstreamAnswer: "a service answered inconsistently"
         case .serviceUnavailable: "service unavailable"
         case .deadlineExceeded: "upstream timed out"
         }

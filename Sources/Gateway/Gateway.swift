@@ -61,11 +61,14 @@ public enum Gateway {
         try await host.run(
             router,
             server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
-                MalformedRequestGuard(HTTP1WebSocketUpgradeChannel(
-                    responder: responder,
-                    webSocketResponder: socketResponder,
-                    configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
-                    additionalChannelHandlers: { [ExpectContinueHandler()] }
+                MalformedRequestGuard(UpgradeGated(
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        webSocketResponder: socketResponder,
+                        configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
+                        additionalChannelHandlers: { [ExpectContinueHandler()] }
+                    ),
+                    admits: { head in await authenticator.admitsSocket(head) }
                 ))
             }
         )
@@ -99,13 +102,18 @@ struct GatewayRoutes {
 
     func handle(_ request: Request, context: DouyinRequestContext) async throws -> Response {
         switch Endpoint.route(path: request.uri.path, method: request.method.rawValue) {
-        case .notFound: throw DouyinError(.routeNotFound)
+        // Health and metrics have routes of their own; only other methods get here.
+        case .notFound, .operational: throw DouyinError(.routeNotFound)
         case .methodNotAllowed: throw DouyinError(.methodNotAllowed)
         case .media:
-            return try await proxy.forward(request, to: .video, identity: .anonymous, context: context, streams: true)
+            return try await proxy.media(request, context: context)
         case .endpoint(let endpoint):
             let identity = try await authenticator.authenticate(request, endpoint: endpoint)
-            return try await proxy.forward(request, to: endpoint.service, identity: identity, context: context, streams: endpoint.streamsBody)
+            switch endpoint.body {
+            case .upload: return try await proxy.upload(request, to: endpoint.service, identity: identity, context: context)
+            // A WebSocket path asked without an upgrade gets the chat service's answer.
+            case .form, .socket: return try await proxy.forward(request, to: endpoint.service, identity: identity, context: context)
+            }
         }
     }
 }

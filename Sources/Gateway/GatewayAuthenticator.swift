@@ -1,6 +1,7 @@
 import DouyinCore
 import DouyinModels
 import Hummingbird
+import NIOHTTP1
 
 /// Who the gateway vouches for when it forwards a request.
 enum GatewayIdentity: Equatable {
@@ -16,18 +17,36 @@ struct GatewayAuthenticator: Sendable {
     let keys: AuthKeys
 
     func authenticate(_ request: Request, endpoint: Endpoint) async throws -> GatewayIdentity {
+        try await authenticate(
+            query: request.uri.query, authorization: request.headers.value(of: .authorization),
+            contentType: request.headers.value(of: .contentType), endpoint: endpoint
+        )
+    }
+
+    /// The same rule on the parts of a request head, for checks made before Hummingbird has a `Request`.
+    func authenticate(query: String?, authorization: String?, contentType: String?, endpoint: Endpoint) async throws -> GatewayIdentity {
         guard endpoint.token != .none else { return .anonymous }
-        if let query = request.uri.query, let token = try FormURLEncoding.parameter("token", in: query) {
+        if let query, let token = try FormURLEncoding.parameter("token", in: query) {
             return try await verify(token)
         }
-        if Self.hasFormBody(request) {
+        if Self.isForm(contentType) {
             return .deferred
         }
-        if let token = IdentityResolver.bearerToken(request.headers.value(of: .authorization)) {
+        if let token = IdentityResolver.bearerToken(authorization) {
             return try await verify(token)
         }
         if endpoint.token == .required { throw DouyinError(.tokenMissing) }
         return .anonymous
+    }
+
+    /// Whether an upgrade request for the chat socket carries a valid token.
+    func admitsSocket(_ head: HTTPRequestHead) async -> Bool {
+        let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
+        let identity = try? await authenticate(
+            query: query, authorization: head.headers.first(name: "authorization"), contentType: nil, endpoint: SocketProxy.endpoint
+        )
+        if case .user = identity { return true }
+        return false
     }
 
     private func verify(_ token: String) async throws -> GatewayIdentity {
@@ -37,8 +56,8 @@ struct GatewayAuthenticator: Sendable {
         }
     }
 
-    static func hasFormBody(_ request: Request) -> Bool {
-        guard let type = request.headers.value(of: .contentType)?.lowercased() else { return false }
+    static func isForm(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased() else { return false }
         return type.hasPrefix("application/x-www-form-urlencoded") || type.hasPrefix("multipart/form-data")
     }
 }

@@ -22,8 +22,9 @@ struct GatewaySocketContext: RequestContext, WebSocketRequestContext {
 /// Live chat through the gateway: the client's socket is authenticated before
 /// the upgrade, then joined to a socket on a chat instance, frame for frame.
 ///
-/// A refused upgrade falls through to the HTTP router, which answers the token
-/// failure with the JSON error envelope (API.md 8.2).
+/// An upgrade with a bad token never gets here: `SocketUpgradeGate` turns it into
+/// a plain request, which the HTTP router refuses with the JSON error envelope
+/// (API.md 8.2).
 struct SocketProxy: Sendable {
     let authenticator: GatewayAuthenticator
     let balancer: LoadBalancer

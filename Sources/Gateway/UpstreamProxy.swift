@@ -11,60 +11,32 @@ import NIOPosix
 
 /// Forwards a public request to an instance of the owning service and streams the answer back.
 ///
-/// Small bodies are buffered and sent as one RPC call (`ForwardedHTTP`) on the
-/// gateway's multiplexed connection to the service, so a request whose
-/// connection was refused can move to another instance; large bodies (uploads)
-/// and media stream through AsyncHTTPClient without buffering and are never resent.
+/// API requests are buffered (their bodies are small forms) and sent as one RPC
+/// call (`ForwardedHTTP`) on the gateway's multiplexed connection to the
+/// service, so a request whose connection was refused can move to another
+/// instance. Uploads and media stream through AsyncHTTPClient without buffering
+/// and are never resent (`UpstreamProxy+Streaming.swift`).
 struct UpstreamProxy: Sendable {
     let client: HTTPClient
-    /// Per service: the buffered path's RPC client; the streaming path picks with its balancer.
+    /// Per service: the buffered path's RPC client; the streaming paths pick with its balancer.
     let services: [ServiceName: RPCClient]
     let internalSecret: String?
     let streamingTimeout: Duration
     static let maxBufferedBody = 1 << 20
 
+    /// An API request whose parameters fit in a form body (everything but uploads).
     func forward(
-        _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext, streams: Bool
+        _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
         guard let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
-        let contentLength = request.headers.value(of: .contentLength).flatMap(Int.init)
-        if !streams, contentLength ?? 0 <= Self.maxBufferedBody {
-            var request = request
-            let body = try await request.collectBody(upTo: Self.maxBufferedBody)
-            return try await exchange(request, body: body, rpc: rpc, identity: identity, context: context)
+        var request = request
+        // No endpoint takes more than a form's worth of parameters; a larger body is refused
+        // before anything is sent, and its rest is drained after the answer.
+        if let length = request.declaredContentLength, length > Self.maxBufferedBody {
+            throw DouyinError(.payloadTooLarge, "request body larger than \(Self.maxBufferedBody) bytes")
         }
-        return try await stream(request, contentLength: contentLength, balancer: rpc.balancer, identity: identity, context: context)
-    }
-
-    /// The streaming path: bodies flow through in both directions; one instance, one attempt,
-    /// since a body stream that has started cannot be sent again.
-    private func stream(
-        _ request: Request, contentLength: Int?, balancer: LoadBalancer, identity: GatewayIdentity, context: DouyinRequestContext
-    ) async throws -> Response {
-        let service = balancer.service.rawValue
-        guard let instance = await balancer.pick() else { throw DouyinError(.serviceUnavailable, "\(service) service unavailable") }
-        var upstream = HTTPClientRequest(url: "http://\(instance.host):\(instance.httpPort)\(request.uri.string)")
-        upstream.method = .init(rawValue: request.method.rawValue)
-        upstream.headers = HTTPHeaders(forwardedHeaders(request, identity: identity, context: context).map { ($0.name.rawName, $0.value) })
-        upstream.body = .stream(request.body, length: contentLength.map { .known(Int64($0)) } ?? .unknown)
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(streamingTimeout.components.seconds) * 1_000_000_000)
-        balancer.begin(instance.id)
-        defer { balancer.end(instance.id) }
-        do {
-            let response = try await client.execute(upstream, deadline: deadline, logger: context.logger)
-            balancer.succeeded(instance.id)
-            return Response(
-                status: .init(code: Int(response.status.code)),
-                headers: Self.responseHeaders(response.headers),
-                body: ResponseBody(asyncSequence: response.body)
-            )
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw DouyinError(.deadlineExceeded)
-        } catch {
-            balancer.eject(instance.id)
-            context.logger.warning("upstream failed", metadata: ["service": "\(service)", "error": "\(error)"])
-            throw DouyinError(.serviceUnavailable, "\(service) service unavailable")
-        }
+        let body = try await request.collectCompleteBody(upTo: Self.maxBufferedBody)
+        return try await exchange(request, body: body, rpc: rpc, identity: identity, context: context)
     }
 
     /// The buffered path: whole request out, whole answer back, as one RPC call.
@@ -95,7 +67,7 @@ struct UpstreamProxy: Sendable {
     }
 
     /// The client's headers minus hop-by-hop and internal ones, plus what the service needs from us.
-    private func forwardedHeaders(_ request: Request, identity: GatewayIdentity, context: DouyinRequestContext) -> HTTPFields {
+    func forwardedHeaders(_ request: Request, identity: GatewayIdentity, context: DouyinRequestContext) -> HTTPFields {
         var fields = HTTPFields()
         fields.reserveCapacity(request.headers.count + 6)
         for field in request.headers {
@@ -116,7 +88,7 @@ struct UpstreamProxy: Sendable {
         return fields
     }
 
-    private static func responseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
+    static func responseHeaders(_ headers: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }

@@ -65,6 +65,15 @@ public struct APIClient: Sendable {
     /// `POST /douyin/publish/action/` with a multipart body: the file part `data` and text fields.
     public func upload(_ file: [UInt8]?, fields: [(String, String)], query: [(String, String)] = []) async throws -> Reply {
         let boundary = "douyin-test-\(UInt64.random(in: .min ... .max))"
+        return try await send(
+            .POST, "/douyin/publish/action/", query: query,
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+            body: Self.multipart(file, fields: fields, boundary: boundary)
+        )
+    }
+
+    /// A `multipart/form-data` body as a client sends an upload: text fields, then the file part `data`.
+    public static func multipart(_ file: [UInt8]?, fields: [(String, String)], boundary: String) -> ByteBuffer {
         var body = ByteBuffer()
         for (name, value) in fields {
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
@@ -76,10 +85,7 @@ public struct APIClient: Sendable {
             body.writeString("\r\n")
         }
         body.writeString("--\(boundary)--\r\n")
-        return try await send(
-            .POST, "/douyin/publish/action/", query: query,
-            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body
-        )
+        return body
     }
 
     public static func encode(_ pairs: [(String, String)]) -> String {

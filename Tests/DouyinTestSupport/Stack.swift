@@ -89,6 +89,13 @@ public final class Stack: @unchecked Sendable {
 
     public var api: APIClient { APIClient(baseURL: gatewayURL) }
 
+    public var gatewayPort: Int { URL(string: gatewayURL)!.port! }
+
+    /// The started processes that are no longer running: after hostile input, a crash.
+    public func exitedProcesses() -> [String] {
+        lock.withLock { processes.filter { !$0.process.isRunning }.map { "\($0.name) (exit \($0.process.terminationStatus))" } }
+    }
+
     /// Where the video service keeps media files.
     public var mediaDirectory: URL { logDirectory.appendingPathComponent("media") }
 

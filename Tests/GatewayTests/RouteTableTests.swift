@@ -22,6 +22,9 @@ import Testing
         #expect(Endpoint.route(path: "/", method: "GET") == .notFound)
         #expect(Endpoint.route(path: "/media/v/1.mp4", method: "GET") == .media)
         #expect(Endpoint.route(path: "/media/v/1.mp4", method: "POST") == .methodNotAllowed)
+        #expect(Endpoint.route(path: "/healthz", method: "GET") == .operational)
+        #expect(Endpoint.route(path: "/healthz", method: "TRACE") == .methodNotAllowed)
+        #expect(Endpoint.route(path: "/metrics", method: "POST") == .methodNotAllowed)
     }
 
     @Test func onlyRegisterAndLoginSkipTokens() {

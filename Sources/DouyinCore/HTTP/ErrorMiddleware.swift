@@ -13,6 +13,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as DouyinError {
+            // Failures of the system itself are worth a line; a caller's mistakes are not.
+            if error.code == .internalError || error.code == .badUpstreamAnswer {
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+            }
             return .error(error)
         } catch let error as any HTTPResponseError {
             return .error(Self.translate(error, request: request))
@@ -29,7 +33,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             switch Endpoint.route(path: request.uri.path, method: request.method.rawValue) {
             case .methodNotAllowed: return DouyinError(.methodNotAllowed)
             case .endpoint: return DouyinError(.routeNotFound, "endpoint not available on this service")
-            case .media, .notFound: return DouyinError(.routeNotFound)
+            case .media, .operational, .notFound: return DouyinError(.routeNotFound)
             }
         case .methodNotAllowed: return DouyinError(.methodNotAllowed)
         case .contentTooLarge: return DouyinError(.payloadTooLarge)

@@ -21,9 +21,10 @@ public struct ParameterMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
-        let streams = Endpoint.at(path: request.uri.path)?.streamsBody ?? false
+        // Media files and the like take no parameters from a body; uploads stream theirs.
+        let readsForm = Endpoint.at(path: request.uri.path)?.body == .form
         var sources = [try FormURLEncoding.decode(request.uri.query.map { Array($0.utf8) } ?? [])]
-        if !streams, let form = try await Self.formBody(&request, limit: maxFormBytes) {
+        if readsForm, let form = try await Self.formBody(&request, limit: maxFormBytes) {
             sources.append(form)
         }
         context.params = RequestParameters(sources: sources)
@@ -37,23 +38,16 @@ public struct ParameterMiddleware: RouterMiddleware {
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
         switch mediaType {
         case "application/x-www-form-urlencoded":
-            let body = try await collect(&request, limit: limit)
+            let body = try await request.collectCompleteBody(upTo: limit)
             return try FormURLEncoding.decode(Array(body.readableBytesView))
         case "multipart/form-data":
             guard let boundary = MultipartForm.boundary(fromContentType: contentType) else {
                 throw DouyinError(.invalidParameter, "multipart body without a boundary")
             }
-            return try MultipartForm.textParameters(try await collect(&request, limit: limit), boundary: boundary)
+            return try MultipartForm.textParameters(try await request.collectCompleteBody(upTo: limit), boundary: boundary)
         default:
             return nil
         }
     }
 
-    private static func collect(_ request: inout Request, limit: Int) async throws -> ByteBuffer {
-        do {
-            return try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw DouyinError(.payloadTooLarge, "form body larger than \(limit) bytes")
-        }
-    }
 }

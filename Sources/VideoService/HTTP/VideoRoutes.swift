@@ -62,7 +62,7 @@ struct VideoRoutes {
             guard let boundary = request.headers[.contentType].flatMap(MultipartForm.boundary(fromContentType:)) else {
                 throw DouyinError(.invalidParameter, "the upload must be multipart/form-data")
             }
-            let upload = try await receiver.receive(request.body, boundary: boundary)
+            let upload = try await receiver.receive(request.body, boundary: boundary, declaredLength: request.declaredContentLength)
             // Whatever happens, the temp file goes (a stored one was already moved away).
             defer { if let file = upload.file { try? FileManager.default.removeItem(atPath: file) } }
             // Query string over body, as everywhere (API.md 1.1).

@@ -26,7 +26,13 @@ struct UploadReceiver {
     static let maxTextBytes = 64 * 1024
     static let drainAllowance = 1 << 20
 
-    func receive(_ body: RequestBody, boundary: String) async throws -> ReceivedUpload {
+    /// - Parameter declaredLength: the request's `Content-Length`: a body that ends before it
+    ///   was cut off, and is refused however complete its parts look.
+    func receive(_ body: RequestBody, boundary: String, declaredLength: Int?) async throws -> ReceivedUpload {
+        // Known too large from its head: answered at once, the body drained after the answer.
+        if let declaredLength, declaredLength > limit + Self.drainAllowance {
+            throw DouyinError(.payloadTooLarge, "request body too large for a \(limit)-byte upload")
+        }
         let path = "\(scratchDirectory)/\(UUID().uuidString.lowercased()).part"
         var upload = ReceivedUpload()
         let state = PartState()
@@ -75,6 +81,7 @@ struct UploadReceiver {
                     }
                     state.fileChunk.clear()
                 }
+                if upload.fileBytes <= limit, let declaredLength, bodyBytes < declaredLength { throw DouyinError.bodyCutShort }
             }
         } catch {
             _ = try? await FileSystem.shared.removeItem(at: FilePath(path))
