@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "DouyinCore", "DouyinTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),

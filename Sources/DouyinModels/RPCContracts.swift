@@ -86,6 +86,19 @@ public enum UserRPC {
     }
 }
 
+extension UserRPC.Users.Response {
+    /// The users by id. Another service's answer must never crash this process: an id
+    /// given twice keeps its first user, and an answer without one of `asked` is refused.
+    public func byID(asked: some Sequence<UserID>) throws(DouyinError) -> [UserID: User] {
+        var byID = [UserID: User](minimumCapacity: users.count)
+        for user in users where byID[user.id] == nil { byID[user.id] = user }
+        for id in asked where byID[id] == nil {
+            throw DouyinError(.badUpstreamAnswer, "the user service did not return user \(id)")
+        }
+        return byID
+    }
+}
+
 extension UserRPC {
     /// Which of `ids` name existing users.
     public enum Existing: RPCMethod {

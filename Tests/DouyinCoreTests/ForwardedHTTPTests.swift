@@ -79,4 +79,32 @@ import Testing
         await client.shutdown()
         await server.close()
     }
+
+    /// A forwarded request continues the gateway's deadline: the service's own
+    /// request timeout is longer, but what the handler (and its callees) get is the rest
+    /// of the caller's time (DESIGN.md 3).
+    @Test func aForwardedRequestKeepsItsCallersDeadline() async throws {
+        let router = Router(context: DouyinRequestContext.self)
+        router.add(middleware: RequestScopeMiddleware(timeout: .seconds(30), accessLog: .disabled))
+        router.get("/douyin/feed/") { _, _ in
+            APIResponse(["remaining": String(RPCCallContext.current?.remainingMilliseconds() ?? 0)])
+        }
+        let server = RPCServer(logger: .init(label: "test"))
+        server.serveForwardedHTTP(router.buildResponder(), logger: .init(label: "test"))
+        let port = try await server.bind(host: "127.0.0.1", port: 0)
+        let instance = ServiceInstance(id: "v", service: .video, host: "127.0.0.1", httpPort: 0, rpcPort: port, version: "t", startedAt: 0)
+        let client = RPCClient(service: .video, balancer: LoadBalancer(service: .video) { [instance] })
+
+        var payload = ByteBuffer()
+        ForwardedHTTP.Request(method: .get, path: "/douyin/feed/", headerFields: [:], body: ByteBuffer()).write(to: &payload)
+        var reply = try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .milliseconds(800))) {
+            try await client.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: true)
+        }
+        let answer = try ForwardedHTTP.Response(reading: &reply)
+        let body = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any]
+        let remaining = try #require((body?["remaining"] as? String).flatMap { Int($0) })
+        #expect(remaining > 0 && remaining <= 800, "the handler had \(remaining) ms")
+        await client.shutdown()
+        await server.close()
+    }
 }

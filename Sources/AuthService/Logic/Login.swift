@@ -11,13 +11,12 @@ public struct Login: Sendable {
     let throttle: LoginThrottle
 
     public func login(username: String, password: String, clientAddress: String) async throws -> AuthResponse {
-        try await throttle.check(username: username, address: clientAddress)
+        try await throttle.begin(username: username, address: clientAddress)
         let credential = try await store.activeCredential(username: username)
         guard try await passwords.verify(password, against: credential?.passwordHash), let credential else {
-            await throttle.recordFailure(username: username, address: clientAddress)
             throw DouyinError(.badCredentials)
         }
-        await throttle.recordSuccess(username: username)
+        await throttle.succeeded(username: username, address: clientAddress)
         return AuthResponse(userID: credential.id, token: try tokens.issue(for: credential.id))
     }
 }

@@ -34,33 +34,38 @@ public struct LoginThrottle: Sendable {
     static func usernameKey(_ username: String) -> [UInt8] { Array("douyin:login-fail:user:".utf8) + Array(username.utf8) }
     static func addressKey(_ address: String) -> String { "douyin:login-fail:addr:\(address)" }
 
-    /// Throws `loginThrottled` (with Retry-After) when either counter is at its limit.
-    public func check(username: String, address: String) async throws {
+    /// Takes one attempt from the username's and the address's budgets before the
+    /// password is checked; throws `loginThrottled` (with Retry-After) when either is spent.
+    ///
+    /// Counting first, in one atomic `INCR` per counter, is what bounds concurrent
+    /// guesses: a check followed by a later increment lets a burst of wrong passwords
+    /// all pass the check together.
+    public func begin(username: String, address: String) async throws {
+        let user = Self.usernameKey(username)
+        let addr = Self.addressKey(address)
         guard
             let replies = try? await redis.pipeline([
-                ["GET", Self.usernameKey(username)], ["PTTL", Self.usernameKey(username)],
-                ["GET", Self.addressKey(address)], ["PTTL", Self.addressKey(address)],
-            ])
+                ["INCR", user], ["PEXPIRE", user, Self.milliseconds(perUsername.window), "NX"], ["PTTL", user],
+                ["INCR", addr], ["PEXPIRE", addr, Self.milliseconds(perAddress.window), "NX"], ["PTTL", addr],
+            ]),
+            replies.count == 6
         else { return }
-        for (count, ttl, limit) in [(replies[0], replies[1], perUsername), (replies[2], replies[3], perAddress)] {
-            if let failures = count.integer, failures >= limit.failures {
+        for (count, ttl, limit) in [(replies[0], replies[2], perUsername), (replies[3], replies[5], perAddress)] {
+            if let attempts = count.integer, attempts > limit.failures {
                 let seconds = max(1, Int((ttl.integer ?? 1000) + 999) / 1000)
                 throw DouyinError(.loginThrottled, retryAfter: seconds)
             }
         }
     }
 
-    public func recordFailure(username: String, address: String) async {
-        let user = Self.usernameKey(username)
+    /// A right password: the username's failures are forgotten, and the attempt is given
+    /// back to the address (its budget counts failures only).
+    public func succeeded(username: String, address: String) async {
         let addr = Self.addressKey(address)
         _ = try? await redis.pipeline([
-            ["INCR", user], ["PEXPIRE", user, Self.milliseconds(perUsername.window), "NX"],
-            ["INCR", addr], ["PEXPIRE", addr, Self.milliseconds(perAddress.window), "NX"],
+            ["DEL", Self.usernameKey(username)],
+            ["DECR", addr], ["PEXPIRE", addr, Self.milliseconds(perAddress.window), "NX"],
         ])
-    }
-
-    public func recordSuccess(username: String) async {
-        _ = try? await redis.send(["DEL", Self.usernameKey(username)])
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -26,7 +26,11 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         let trace = (caller ?? TraceParent.start(sampled: spans?.samplesNewTrace() ?? true)).child()
         let timer = RequestTimer()
         // Lines logged while serving get the ids from this scope (`Observability.requestIdentity`).
-        let scope = RPCCallContext(deadline: .now + timeout, requestID: requestID, trace: trace)
+        // A request forwarded over RPC continues its caller's deadline (DESIGN.md 3): this
+        // hop never works, nor makes its callees work, past the time the gateway waits.
+        let ownDeadline = ContinuousClock.now + timeout
+        let deadline = RPCCallContext.current?.deadline.map { min($0, ownDeadline) } ?? ownDeadline
+        let scope = RPCCallContext(deadline: deadline, requestID: requestID, trace: trace)
         var response: Response
         do {
             response = try await RPCCallContext.$current.withValue(scope) {

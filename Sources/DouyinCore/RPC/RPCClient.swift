@@ -110,9 +110,7 @@ public final class RPCClient: Sendable {
             }
             frame.deadlineMilliseconds = remaining
             do {
-                let promise = channel.eventLoop.makePromise(of: RPCFrame.self)
-                channel.writeAndFlush(RPCOutboundCall(frame: frame, promise: promise, timeout: .milliseconds(Int64(remaining))), promise: nil)
-                let reply = try await promise.futureResult.get()
+                let reply = try await Self.exchange(frame, timeout: .milliseconds(Int64(remaining)), on: channel).get()
                 balancer.succeeded(instance.id)
                 guard reply.kind != .error else {
                     throw DouyinError(ErrorCode(rawValue: reply.errorCode) ?? .internalError, String(buffer: reply.payload))
@@ -127,6 +125,19 @@ public final class RPCClient: Sendable {
                 resent = true
             }
         }
+    }
+
+    /// Writes one call and returns its reply.
+    ///
+    /// The channel may close between being picked and this write; its handler, which
+    /// completes the reply, is then gone, so the failed write fails the call instead
+    /// of leaving it waiting forever. A call the handler took is completed by it alone.
+    static func exchange(_ frame: RPCFrame, timeout: TimeAmount, on channel: any Channel) -> EventLoopFuture<RPCFrame> {
+        let promise = channel.eventLoop.makePromise(of: RPCFrame.self)
+        channel.writeAndFlush(RPCOutboundCall(frame: frame, promise: promise, timeout: timeout)).whenFailure { _ in
+            promise.fail(RPCTransportError.connectionClosed)
+        }
+        return promise.futureResult
     }
 
     /// One of the instance's connections, opened on first use: the caller's event

@@ -109,14 +109,17 @@ public final class RPCServer: Sendable {
         guard let method = methods.withLockedValue({ $0[frame.method] }) else {
             return Self.failure(reply, DouyinError(.routeNotFound, "unknown RPC method \(frame.method)"))
         }
+        let deadline = frame.deadlineMilliseconds > 0
+            ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
         if method.recordsItself {
-            return await answer(frame, with: method.handler, connection: connection, reply: reply, trace: nil)
+            // It makes its own scope (ids, trace, log line), which continues this deadline.
+            return await RPCCallContext.$current.withValue(RPCCallContext(deadline: deadline)) {
+                await answer(frame, with: method.handler, connection: connection, reply: reply, trace: nil)
+            }
         }
         let timer = RequestTimer()
         let caller = TraceParent(frame.traceparent)
         let trace = caller?.child()
-        let deadline = frame.deadlineMilliseconds > 0
-            ? ContinuousClock.now + .milliseconds(Int(frame.deadlineMilliseconds)) : nil
         let callContext = RPCCallContext(deadline: deadline, requestID: frame.requestID, trace: trace)
         let answered = await RPCCallContext.$current.withValue(callContext) {
             await answer(frame, with: method.handler, connection: connection, reply: reply, trace: trace)

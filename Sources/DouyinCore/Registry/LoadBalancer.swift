@@ -39,10 +39,12 @@ public final class LoadBalancer: Sendable {
             }
             // Not the system generator: that is a getrandom(2) call per pick.
             var random = IdentifierRandom.Generator()
-            guard let first = candidates.randomElement(using: &random) else { return nil }
-            guard candidates.count > 1 else { return first }
-            var second = candidates.randomElement(using: &random)!
-            while second.id == first.id { second = candidates.randomElement(using: &random)! }
+            guard !candidates.isEmpty else { return nil }
+            guard candidates.count > 1 else { return candidates[0] }
+            // Two distinct positions, drawn once each: no loop, whatever the list holds.
+            let firstIndex = Int.random(in: 0..<candidates.count, using: &random)
+            let offset = Int.random(in: 1..<candidates.count, using: &random)
+            let (first, second) = (candidates[firstIndex], candidates[(firstIndex + offset) % candidates.count])
             let firstLoad = health[first.id]?.inFlight ?? 0
             let secondLoad = health[second.id]?.inFlight ?? 0
             return firstLoad <= secondLoad ? first : second

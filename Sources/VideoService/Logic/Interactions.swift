@@ -29,7 +29,7 @@ struct Interactions: Sendable {
     func addComment(video: Int64, user: UserID, content: String) async throws -> Comment {
         guard let row = try await comments.add(video: video, user: user, content: content) else { throw DouyinError(.videoNotFound) }
         await versions.changed()
-        return try await assemble([row], viewer: user)[0]
+        return try await assemble(row, viewer: user)
     }
 
     func deleteComment(_ id: Int64, video: Int64, requester: UserID) async throws -> Comment {
@@ -37,7 +37,7 @@ struct Interactions: Sendable {
         switch try await comments.delete(id, video: video, requester: requester) {
         case .deleted(let row):
             await versions.changed()
-            return try await assemble([row], viewer: requester)[0]
+            return try await assemble(row, viewer: requester)
         case .notFound: throw DouyinError(.commentNotFound)
         case .forbidden: throw DouyinError(.forbidden, "only the comment's author or the video's author may delete it")
         }
@@ -52,11 +52,16 @@ struct Interactions: Sendable {
     /// Comments with their writers, from one batch RPC.
     private func assemble(_ rows: [CommentStore.Row], viewer: UserID) async throws -> [Comment] {
         guard !rows.isEmpty else { return [] }
-        let writers = try await users.call(UserRPC.Users.self, .init(ids: Array(Set(rows.map(\.userID))), viewer: viewer)).users
-        let byID = Dictionary(uniqueKeysWithValues: writers.map { ($0.id, $0) })
+        let ids = Array(Set(rows.map(\.userID)))
+        let byID = try await users.call(UserRPC.Users.self, .init(ids: ids, viewer: viewer)).byID(asked: ids)
         return rows.compactMap { row in
             byID[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: Self.createDate(row.createdAt)) }
         }
+    }
+
+    private func assemble(_ row: CommentStore.Row, viewer: UserID) async throws -> Comment {
+        guard let comment = try await assemble([row], viewer: viewer).first else { throw DouyinError(.badUpstreamAnswer) }
+        return comment
     }
 
     /// `MM-DD` in China Standard Time, UTC+08:00 (API.md 4).

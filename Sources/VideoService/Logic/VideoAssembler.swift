@@ -13,7 +13,7 @@ struct VideoAssembler: Sendable {
         async let authorReply = users.call(UserRPC.Users.self, .init(ids: authorIDs, viewer: viewer))
         var liked: Set<Int64> = []
         if let viewer { liked = try await store.favorites(of: viewer, among: rows.map(\.id)) }
-        let authors = Dictionary(uniqueKeysWithValues: try await authorReply.users.map { ($0.id, $0) })
+        let authors = try await authorReply.byID(asked: authorIDs)
         return rows.compactMap { row -> Video? in
             guard let author = authors[row.authorID] else { return nil }
             return Video(
