@@ -12,8 +12,11 @@ public enum AuthService {
         // Half the cores by default: hashing must not starve the event loops of CPU.
         let kdfThreads = config.reader.int(forKey: "kdf.threads", default: max(1, System.coreCount / 2))
         let passwords = try PasswordWork(threads: kdfThreads)
-        let tokens = TokenIssuer(store: SigningKeyStore(db: db), ttl: config.tokenTTL)
-        try await tokens.prepare(logger: host.logger)
+        // The same on every auth instance: keys rotate by age, a fleet-wide rule (TokenIssuer).
+        let rotation = config.reader.int(forKey: "auth.key_rotation_seconds", default: 30 * 86_400)
+        guard rotation > 0 else { throw ConfigError.invalid("auth.key_rotation_seconds must be positive") }
+        let tokens = TokenIssuer(store: SigningKeyStore(db: db), ttl: config.tokenTTL, rotation: .seconds(rotation), logger: host.logger)
+        try await tokens.prepare()
 
         host.rpc.register(AuthRPC.PublicKeys.self) { _ in .init(keys: try await tokens.publicKeys()) }
 
@@ -24,7 +27,7 @@ public enum AuthService {
             ),
             login: Login(store: credentials, passwords: passwords, tokens: tokens, throttle: LoginThrottle(redis: host.redis))
         ).add(to: router)
-        try await host.run(router)
+        try await host.run(router, extraServices: [tokens])
         await passwords.shutdown()
     }
 }

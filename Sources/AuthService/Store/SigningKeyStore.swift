@@ -13,29 +13,30 @@ public struct SigningKeyStore: Sendable {
     public struct StoredKey: Sendable {
         public var kid: String
         public var privateKey: Ed25519PrivateKey
-        public var ageSeconds: Int64
+        /// By PostgreSQL's clock, which every instance shares.
+        public var ageMilliseconds: Int64
     }
 
-    /// Active keys, newest first.
-    public func activeKeys() async throws -> [StoredKey] {
+    /// The newest key made within `window`, if any.
+    public func newestKey(signingWithin window: Duration) async throws -> StoredKey? {
         try await db.query(
             """
-            SELECT kid, private_key, extract(epoch FROM now() - created_at)::bigint
-            FROM auth.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC
+            SELECT kid, private_key, (extract(epoch FROM now() - created_at) * 1000)::bigint
+            FROM auth.signing_keys WHERE created_at > now() - make_interval(secs => \(Self.seconds(window)))
+            ORDER BY created_at DESC, kid LIMIT 1
             """
-        ).rows.map { row in
+        ).rows.first.map { row in
             let (kid, seed, age) = try row.decode(String.self, PostgresBytes.self, Int64.self)
-            return StoredKey(kid: kid, privateKey: try Ed25519PrivateKey(rawRepresentation: seed.bytes), ageSeconds: age)
+            return StoredKey(kid: kid, privateKey: try Ed25519PrivateKey(rawRepresentation: seed.bytes), ageMilliseconds: age)
         }
     }
 
-    /// Public halves of keys that can still have valid tokens: active ones and
-    /// those retired less than a token lifetime ago.
-    public func verificationKeys(tokenTTLSeconds: Int64) async throws -> [AuthRPC.PublicKey] {
+    /// Public halves of the keys made within `age`: those that can still have valid tokens.
+    public func verificationKeys(youngerThan age: Duration) async throws -> [AuthRPC.PublicKey] {
         try await db.query(
             """
             SELECT kid, public_key FROM auth.signing_keys
-            WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => \(tokenTTLSeconds))
+            WHERE created_at > now() - make_interval(secs => \(Self.seconds(age)))
             """
         ).rows.map { row in
             let (kid, publicKey) = try row.decode(String.self, PostgresBytes.self)
@@ -52,8 +53,12 @@ public struct SigningKeyStore: Sendable {
         )
     }
 
-    /// Retires every active key but `kid`.
-    public func retire(allBut kid: String) async throws {
-        try await db.query("UPDATE auth.signing_keys SET retired_at = now() WHERE retired_at IS NULL AND kid <> \(kid)")
+    /// Removes keys made before `age`.
+    public func delete(olderThan age: Duration) async throws {
+        try await db.query("DELETE FROM auth.signing_keys WHERE created_at < now() - make_interval(secs => \(Self.seconds(age)))")
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

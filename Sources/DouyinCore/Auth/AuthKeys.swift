@@ -8,7 +8,8 @@ import NIOConcurrencyHelpers
 ///
 /// No call per request: keys are fetched once and again only when a token names
 /// a key this cache has not seen (a rotation), at most once per second, with
-/// concurrent verifiers sharing one fetch.
+/// concurrent verifiers sharing one fetch. A token with an unknown key waits for
+/// the next fetch; one naming no key of the auth service is then refused.
 public final class AuthKeys: Sendable {
     public typealias Fetch = @Sendable () async throws -> [AuthRPC.PublicKey]
 
@@ -68,16 +69,15 @@ public final class AuthKeys: Sendable {
         }
     }
 
-    /// Fetches keys unless a fetch happened within the last second.
+    /// Fetches keys, no sooner than a second after the last fetch: a token signed with a
+    /// key made just after that fetch waits for the next one rather than being refused.
     private func refresh() async throws -> TokenVerifier {
         let task: Task<TokenVerifier, any Error> = state.withLockedValue { s in
             if let running = s.inFlight { return running }
-            if let last = s.lastFetch, last.duration(to: .now) < .seconds(1) {
-                let current = s.verifier
-                return Task { current }
-            }
+            let wait = s.lastFetch.map { .seconds(1) - $0.duration(to: .now) } ?? .zero
             let fetch = self.fetch
             let task = Task { () throws -> TokenVerifier in
+                if wait > .zero { try await Task.sleep(for: wait) }
                 var keys: [String: Ed25519PublicKey] = [:]
                 for key in try await fetch() {
                     if let raw = Base64URL.decode(key.publicKey), let publicKey = try? Ed25519PublicKey(rawRepresentation: raw) {
