@@ -47,6 +47,8 @@ compose = yaml.safe_load(read("manifest/deploy/compose.yaml"))
 services = compose.get("services", {})
 check({f"douyin-{name}" for name in services if name not in INFRA} == executables, f"compose services {sorted(services)}")
 for name, service in services.items():
+    # A process that dies is started again, infrastructure included (compose's equivalent of a liveness probe).
+    check(service.get("restart") in ("always", "unless-stopped"), f"compose {name} is not restarted when it exits")
     if name in INFRA:
         check("healthcheck" in service, f"compose {name} has no healthcheck")
         check("ports" not in service, f"compose {name} publishes a port")

@@ -76,8 +76,11 @@ extension Endpoint {
     /// Media files served by the video service; no token (API.md section 7).
     public static let mediaPrefix = "/media/"
 
-    /// Health and metrics, served by every process itself (API.md 8.3); GET only.
-    public static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
+    /// The API described for client developers (OpenAPI), served by the gateway.
+    public static let descriptionPath = "/douyin/openapi.yaml"
+
+    /// Health, metrics and the API description, served by a process itself (API.md 8.3); GET only.
+    public static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics", descriptionPath]
 }
 
 /// Headers the gateway sets for services and strips from every incoming request.

@@ -34,6 +34,8 @@ public enum Gateway {
             limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate) : nil,
             maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
         ))
+        APIDescriptionRoute(directory: config.reader.string(forKey: "docs_dir", default: "manifest/docs"), logger: host.logger)
+            .add(to: router)
         let authenticator = GatewayAuthenticator(keys: host.authKeys)
         let balancers = Dictionary(
             uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }

@@ -63,5 +63,17 @@ extension EndToEnd {
                 #expect(stack.exitedProcesses().isEmpty)
             }
         }
+
+        /// Client developers can point a generator or a viewer at a running stack.
+        @Test func theGatewayServesTheAPIDescription() async throws {
+            try await Stack.with { stack in
+                let reply = try await stack.api.get("/douyin/openapi.yaml")
+                #expect(reply.status == 200)
+                #expect(reply.headers.first(name: "content-type") == "application/yaml; charset=utf-8")
+                #expect(reply.text.hasPrefix("openapi: 3.1"))
+                let wrongMethod = try await stack.api.post("/douyin/openapi.yaml")
+                #expect(wrongMethod.status == 405 && wrongMethod.isCleanFailure)
+            }
+        }
     }
 }
