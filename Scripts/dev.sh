@@ -43,7 +43,7 @@ stop_services() {
 
 start_services() {
     mkdir -p "$RUN" "$LOGS"
-    [ -f "$LOCAL/internal-secret" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$LOCAL/internal-secret")
+    new_secret "$LOCAL/internal-secret"
     local bin
     bin="$(swift build -c "$BUILD" --show-bin-path)"
     for svc in "${SERVICES[@]}"; do
@@ -56,48 +56,14 @@ start_services() {
         running "$svc" && continue
         local port=0
         [ "$svc" = gateway ] && port="$GATEWAY_PORT"
-        (
-            cd "$ROOT"
-            export DOUYIN_MODE="${DOUYIN_MODE:-dev}"
-            export DOUYIN_HTTP_PORT="$port"
-            export DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
-            export DOUYIN_REDIS_PORT="$REDIS_PORT"
-            # Five services, PostgreSQL and Redis share this machine: each service gets
-            # about a quarter of the cores as event loops (NIO's default is one per core
-            # per process, and on a small machine the extra threads cost more in
-            # switching than they add).
-            export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}"
-            # All on one machine: services also take RPC calls on Unix sockets here.
-            export DOUYIN_RPC_SOCKET_DIR="${DOUYIN_RPC_SOCKET_DIR:-$RUN}"
-            DOUYIN_INTERNAL_SECRET="$(cat "$LOCAL/internal-secret")"
-            export DOUYIN_INTERNAL_SECRET
-            exec "$bin/douyin-$svc" >>"$LOGS/$svc.log" 2>&1
-        ) &
-        echo $! > "$RUN/$svc.pid"
+        start_service "$bin" "$svc" "$RUN" "$LOGS" "$PG_PORT" "$REDIS_PORT" "$port" "$LOCAL/internal-secret"
     done
 }
 
 wait_for_gateway() {
     local url="http://127.0.0.1:$GATEWAY_PORT"
-    for _ in $(seq 600); do
-        if curl -fsS "$url/healthz" >/dev/null 2>&1; then
-            local registered=0
-            for svc in auth user video chat; do
-                [ -n "$(redis-cli -p "$REDIS_PORT" zrangebyscore "douyin:registry:{$svc}" "$(date +%s%3N)" +inf 2>/dev/null)" ] \
-                    && registered=$((registered + 1))
-            done
-            # The gateway that answers must be the one started here (its instance id holds its
-            # pid), not another process holding the port while ours failed to bind.
-            redis-cli -p "$REDIS_PORT" zrangebyscore "douyin:registry:{gateway}" "$(date +%s%3N)" +inf 2>/dev/null \
-                | grep -q -- "-$(cat "$RUN/gateway.pid")-" && registered=$((registered + 1))
-            [ "$registered" = 5 ] && { echo "$url"; return 0; }
-        fi
-        for svc in "${SERVICES[@]}"; do
-            running "$svc" || { tail -n 20 "$LOGS/$svc.log" >&2; die "douyin-$svc exited (log: $LOGS/$svc.log)"; }
-        done
-        sleep 0.2
-    done
-    die "the gateway did not become ready on $url"
+    wait_for_stack "$url" "$REDIS_PORT" "$(cat "$RUN/gateway.pid")" "$RUN" "$LOGS"
+    echo "$url"
 }
 
 case "${1:-start}" in

@@ -4,7 +4,10 @@
 # PostgreSQL and Redis on free ports and removes them afterwards.
 #
 #   Scripts/test.sh                 everything
-#   Scripts/test.sh --filter Token  only matching tests (arguments go to `swift test`)
+#   Scripts/test.sh --filter Token  only matching tests (arguments go to `swift test`; no fuzzing)
+#
+# The full run ends with Scripts/fuzz.sh against a stack of the built services
+# (DOUYIN_FUZZ_SECONDS, default 240; 0 skips it).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -61,3 +64,21 @@ export DOUYIN_TEST_BIN_DIR="$BIN"
 
 log "testing"
 swift test --skip-build "$@"
+
+# The whole suite (not a filtered run) ends with schema-based fuzzing of a stack of
+# the built services; every process must survive it (Scripts/fuzz.sh).
+if [ $# -eq 0 ] && [ "${DOUYIN_FUZZ_SECONDS:-240}" != 0 ]; then
+    FUZZ="$WORK/fuzz"
+    mkdir -p "$FUZZ"
+    new_secret "$WORK/internal-secret"
+    GATEWAY_PORT="$(free_port)"
+    log "starting the stack to fuzz on $GATEWAY_PORT"
+    for svc in auth user video chat gateway; do
+        port=0
+        [ "$svc" = gateway ] && port="$GATEWAY_PORT"
+        DOUYIN_STORAGE_LOCAL_DIR="$FUZZ/media" start_service "$BIN" "$svc" "$FUZZ" "$FUZZ" "$PG_PORT" "$REDIS_PORT" "$port" "$WORK/internal-secret"
+    done
+    wait_for_stack "http://127.0.0.1:$GATEWAY_PORT" "$REDIS_PORT" "$(cat "$FUZZ/gateway.pid")" "$FUZZ" "$FUZZ"
+    DOUYIN_FUZZ_PIDS="$(cat "$FUZZ"/*.pid | tr '\n' ' ')" Scripts/fuzz.sh "http://127.0.0.1:$GATEWAY_PORT" \
+        || { tail -n 30 "$FUZZ"/*.log >&2; die "fuzzing failed"; }
+fi

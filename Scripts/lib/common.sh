@@ -94,3 +94,58 @@ stop_redis() {
     local dir="$1"
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
 }
+
+# start_service BIN SVC RUN LOGS PG_PORT REDIS_PORT HTTP_PORT SECRET_FILE: one service of the
+# stack in the background (its pid in RUN/SVC.pid, its log in LOGS/SVC.log), configured as
+# on one node: RPC over Unix sockets in RUN, a quarter of the cores as event loops.
+start_service() {
+    local bin="$1" svc="$2" run="$3" logs="$4" pg_port="$5" redis_port="$6" http_port="$7" secret_file="$8"
+    mkdir -p "$run" "$logs"
+    (
+        cd "$ROOT"
+        export DOUYIN_MODE="${DOUYIN_MODE:-dev}"
+        export DOUYIN_HTTP_PORT="$http_port"
+        export DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$pg_port/douyin"
+        export DOUYIN_REDIS_PORT="$redis_port"
+        # Five services, PostgreSQL and Redis share this machine: each service gets about a
+        # quarter of the cores as event loops (NIO's default is one per core per process, and
+        # on a small machine the extra threads cost more in switching than they add).
+        export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}"
+        export DOUYIN_RPC_SOCKET_DIR="${DOUYIN_RPC_SOCKET_DIR:-$run}"
+        DOUYIN_INTERNAL_SECRET="$(cat "$secret_file")"
+        export DOUYIN_INTERNAL_SECRET
+        exec "$bin/douyin-$svc" >>"$logs/$svc.log" 2>&1
+    ) &
+    echo $! >"$run/$svc.pid"
+}
+
+# new_secret FILE: a random internal secret, readable by its owner only.
+new_secret() {
+    [ -f "$1" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$1")
+}
+
+# wait_for_stack URL REDIS_PORT GATEWAY_PID RUN LOGS: until the gateway answers and every
+# service is registered; fails as soon as a service has exited.
+wait_for_stack() {
+    local url="$1" redis_port="$2" gateway_pid="$3" run="$4" logs="$5"
+    for _ in $(seq 600); do
+        if curl -fsS "$url/healthz" >/dev/null 2>&1; then
+            local registered=0
+            for svc in auth user video chat; do
+                [ -n "$(redis-cli -p "$redis_port" zrangebyscore "douyin:registry:{$svc}" "$(date +%s%3N)" +inf 2>/dev/null)" ] \
+                    && registered=$((registered + 1))
+            done
+            # The gateway that answers must be the one started here (its instance id holds its
+            # pid), not another process holding the port while ours failed to bind.
+            redis-cli -p "$redis_port" zrangebyscore "douyin:registry:{gateway}" "$(date +%s%3N)" +inf 2>/dev/null \
+                | grep -q -- "-$gateway_pid-" && registered=$((registered + 1))
+            [ "$registered" = 5 ] && return 0
+        fi
+        for svc in auth user video chat gateway; do
+            [ -f "$run/$svc.pid" ] && ! kill -0 "$(cat "$run/$svc.pid")" 2>/dev/null \
+                && { tail -n 20 "$logs/$svc.log" >&2; die "douyin-$svc exited (log: $logs/$svc.log)"; }
+        done
+        sleep 0.2
+    done
+    die "the gateway did not become ready on $url"
+}

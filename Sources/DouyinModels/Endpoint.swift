@@ -108,6 +108,14 @@ public enum Route: Equatable, Sendable {
 }
 
 extension Endpoint {
+    /// The methods a known path answers, for the `Allow` header of a 405 (RFC 9110); nil for unknown paths.
+    public static func allowedMethods(path: some StringProtocol) -> String? {
+        if let endpoint = at(path: path) { return endpoint.method.rawValue }
+        if path.hasPrefix(mediaPrefix) { return "GET, HEAD" }
+        if operationalPaths.contains(String(path)) { return "GET" }
+        return nil
+    }
+
     /// The one routing rule: the gateway routes by it, and services answer 404/405 by it.
     public static func route(path: some StringProtocol, method: String) -> Route {
         if let endpoint = at(path: path) {

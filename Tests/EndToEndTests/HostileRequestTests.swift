@@ -58,6 +58,7 @@ extension EndToEnd {
                     for method in ["TRACE", "POST", "DELETE", "PURGE"] {
                         let reply = try await stack.api.send(.RAW(value: method), path, timeout: .seconds(5))
                         #expect(reply.status == 405 && reply.isCleanFailure, "\(method) \(path): \(reply.status)")
+                        #expect(reply.headers.first(name: "allow") == "GET", "\(method) \(path)")
                     }
                 }
                 #expect(stack.exitedProcesses().isEmpty)

@@ -10,6 +10,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let failure: DouyinError
         do {
             return try await next(request, context)
         } catch let error as DouyinError {
@@ -17,13 +18,19 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.code == .internalError || error.code == .badUpstreamAnswer {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
-            return .error(error)
+            failure = error
         } catch let error as any HTTPResponseError {
-            return .error(Self.translate(error, request: request))
+            failure = Self.translate(error, request: request)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return .error(DouyinError(.internalError))
+            failure = DouyinError(.internalError)
         }
+        var response = Response.error(failure)
+        // A 405 names what the path does answer (RFC 9110).
+        if failure.code == .methodNotAllowed, let allowed = Endpoint.allowedMethods(path: request.uri.path) {
+            response.headers[.allow] = allowed
+        }
+        return response
     }
 
     static func translate(_ error: any HTTPResponseError, request: Request) -> DouyinError {
