@@ -24,3 +24,18 @@ public struct CommentResponse: Codable, Sendable, Equatable {
     public var comment: Comment
     public init(comment: Comment) { self.comment = comment }
 }
+
+extension Comment: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("id", id)
+        writer.field("user", user)
+        writer.field("content", content)
+        writer.field("create_date", createDate)
+    }
+}
+
+extension CommentResponse: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("comment", comment)
+    }
+}

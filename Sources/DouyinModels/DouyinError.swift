@@ -44,3 +44,10 @@ public struct StatusEnvelope: Codable, Sendable, Equatable {
         case statusMessage = "status_msg"
     }
 }
+
+extension StatusEnvelope: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("status_code", statusCode)
+        writer.field("status_msg", statusMessage)
+    }
+}

@@ -30,3 +30,11 @@ public struct FriendUser: Codable, Sendable, Equatable {
         try container.encode(messageType, forKey: .messageType)
     }
 }
+
+extension FriendUser: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        user.writeFields(to: &writer)
+        writer.field("message", message)
+        writer.field("msgType", messageType)
+    }
+}

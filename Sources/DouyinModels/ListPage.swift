@@ -33,14 +33,36 @@ public struct ListPage<Item: Codable & Sendable & Equatable, Field: ListField>: 
 /// The JSON name of a list's items.
 public protocol ListField: Sendable {
     static var name: String { get }
+    /// The same name, for `JSONWriter`.
+    static var jsonName: StaticString { get }
 }
 
-public enum UserListField: ListField { public static let name = "user_list" }
-public enum VideoListField: ListField { public static let name = "video_list" }
-public enum CommentListField: ListField { public static let name = "comment_list" }
-public enum MessageListField: ListField { public static let name = "message_list" }
+public enum UserListField: ListField {
+    public static let name = "user_list"
+    public static let jsonName: StaticString = "user_list"
+}
+public enum VideoListField: ListField {
+    public static let name = "video_list"
+    public static let jsonName: StaticString = "video_list"
+}
+public enum CommentListField: ListField {
+    public static let name = "comment_list"
+    public static let jsonName: StaticString = "comment_list"
+}
+public enum MessageListField: ListField {
+    public static let name = "message_list"
+    public static let jsonName: StaticString = "message_list"
+}
 
 public typealias UserListResponse<Item: Codable & Sendable & Equatable> = ListPage<Item, UserListField>
 public typealias VideoListResponse = ListPage<Video, VideoListField>
 public typealias CommentListResponse = ListPage<Comment, CommentListField>
 public typealias MessageListResponse = ListPage<Message, MessageListField>
+
+extension ListPage: JSONObjectWritable where Item: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.key(Field.jsonName)
+        writer.array(items) { writer, item in item.writeJSON(to: &writer) }
+        writer.field("next_cursor", nextCursor)
+    }
+}

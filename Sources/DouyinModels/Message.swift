@@ -22,3 +22,13 @@ public struct Message: Codable, Sendable, Equatable {
         case createTime = "create_time"
     }
 }
+
+extension Message: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("id", id)
+        writer.field("to_user_id", toUserID)
+        writer.field("from_user_id", fromUserID)
+        writer.field("content", content)
+        writer.field("create_time", createTime)
+    }
+}

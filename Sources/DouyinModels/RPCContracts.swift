@@ -86,6 +86,27 @@ public enum UserRPC {
     }
 }
 
+extension UserRPC.Users.Request: BinaryCodable {
+    public init(binary reader: inout BinaryReader) throws(BinaryReader.Malformed) {
+        self.init(ids: try reader.array { reader throws(BinaryReader.Malformed) in try reader.int() }, viewer: try reader.optional())
+    }
+
+    public func write(binary writer: inout BinaryWriter) {
+        writer.array(ids) { $0.int($1) }
+        writer.optional(viewer)
+    }
+}
+
+extension UserRPC.Users.Response: BinaryCodable {
+    public init(binary reader: inout BinaryReader) throws(BinaryReader.Malformed) {
+        self.init(users: try reader.array { reader throws(BinaryReader.Malformed) in try User(binary: &reader) })
+    }
+
+    public func write(binary writer: inout BinaryWriter) {
+        writer.array(users) { $1.write(binary: &$0) }
+    }
+}
+
 extension UserRPC.Users.Response {
     /// The users by id. Another service's answer must never crash this process: an id
     /// given twice keeps its first user, and an answer without one of `asked` is refused.

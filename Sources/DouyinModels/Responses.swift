@@ -28,3 +28,10 @@ public struct UserResponse: Codable, Sendable, Equatable {
         case user
     }
 }
+
+extension AuthResponse: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("user_id", userID)
+        writer.field("token", token)
+    }
+}

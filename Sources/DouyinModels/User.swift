@@ -59,3 +59,50 @@ public struct UserVideoStats: Codable, Sendable, Equatable {
 
     public static let zero = UserVideoStats()
 }
+
+extension User: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("id", id)
+        writer.field("name", name)
+        writer.field("follow_count", followCount)
+        writer.field("follower_count", followerCount)
+        writer.field("is_follow", isFollow)
+        writer.field("avatar", avatar)
+        writer.field("background_image", backgroundImage)
+        writer.field("signature", signature)
+        writer.field("total_favorited", totalFavorited)
+        writer.field("work_count", workCount)
+        writer.field("favorite_count", favoriteCount)
+    }
+}
+
+extension UserResponse: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("user", user)
+    }
+}
+
+extension User: BinaryCodable {
+    public init(binary reader: inout BinaryReader) throws(BinaryReader.Malformed) {
+        self.init(
+            id: try reader.int(), name: try reader.string(), followCount: try reader.int(), followerCount: try reader.int(),
+            isFollow: try reader.bool(), avatar: try reader.string(), backgroundImage: try reader.string(),
+            signature: try reader.string(), totalFavorited: try reader.int(), workCount: try reader.int(),
+            favoriteCount: try reader.int()
+        )
+    }
+
+    public func write(binary writer: inout BinaryWriter) {
+        writer.int(id)
+        writer.string(name)
+        writer.int(followCount)
+        writer.int(followerCount)
+        writer.bool(isFollow)
+        writer.string(avatar)
+        writer.string(backgroundImage)
+        writer.string(signature)
+        writer.int(totalFavorited)
+        writer.int(workCount)
+        writer.int(favoriteCount)
+    }
+}

@@ -48,3 +48,23 @@ public struct FeedResponse: Codable, Sendable, Equatable {
         case videoList = "video_list"
     }
 }
+
+extension Video: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("id", id)
+        writer.field("author", author)
+        writer.field("play_url", playURL)
+        writer.field("cover_url", coverURL)
+        writer.field("favorite_count", favoriteCount)
+        writer.field("comment_count", commentCount)
+        writer.field("is_favorite", isFavorite)
+        writer.field("title", title)
+    }
+}
+
+extension FeedResponse: JSONObjectWritable {
+    public func writeFields(to writer: inout JSONWriter) {
+        writer.field("next_time", nextTime)
+        writer.field("video_list", videoList)
+    }
+}

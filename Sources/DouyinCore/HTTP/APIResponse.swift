@@ -18,7 +18,9 @@ public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response.json(Success(payload: body), status: status, headers: headers)
+        var fields = headers
+        fields[.contentType] = Response.jsonContentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: Response.encodeSuccess(body)))
     }
 }
 
@@ -28,7 +30,7 @@ public struct EncodedAPIResponse: ResponseGenerator, Sendable {
     public let bytes: ByteBuffer
 
     public init(_ body: some Encodable) {
-        bytes = Response.encodeJSON(Success(payload: body))
+        bytes = Response.encodeSuccess(body)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -56,7 +58,24 @@ extension Response {
         return Response(status: status, headers: fields, body: .init(byteBuffer: encodeJSON(body)))
     }
 
+    /// `{"status_code":0,"status_msg":"",` and the payload's fields.
+    static func encodeSuccess(_ body: some Encodable) -> ByteBuffer {
+        guard let writable = body as? any JSONObjectWritable else { return encodeJSON(Success(payload: body)) }
+        return successBytes(writable)
+    }
+
+    private static func successBytes(_ body: some JSONObjectWritable) -> ByteBuffer {
+        var writer = JSONWriter(capacity: 1024)
+        writer.object { writer in
+            StatusEnvelope().writeFields(to: &writer)
+            body.writeFields(to: &writer)
+        }
+        return ByteBuffer(bytes: writer.bytes)
+    }
+
     static func encodeJSON(_ body: some Encodable) -> ByteBuffer {
+        // Our wire models write themselves (`JSONWriter`); the encoder is for anything else.
+        if let writable = body as? any JSONObjectWritable { return ByteBuffer(bytes: writable.jsonBytes) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes  // URLs stay readable: "http://", not "http:\/\/"
         let data = (try? encoder.encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)

@@ -37,14 +37,3 @@ public struct RPCCallContext: Sendable {
         return UInt32(clamping: max(ms, 1))
     }
 }
-
-/// JSON coding of RPC payloads.
-enum RPCCoding {
-    static func encode(_ value: some Encodable) throws -> Data {
-        try JSONEncoder().encode(value)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try JSONDecoder().decode(type, from: data)
-    }
-}

@@ -59,9 +59,9 @@ public final class RPCClient: Sendable {
     }
 
     public func call<M: RPCMethod>(_ method: M.Type, _ request: M.Request) async throws -> M.Response {
-        let reply = try await call(name: M.name, payload: ByteBuffer(data: try RPCCoding.encode(request)), isIdempotent: M.isIdempotent)
+        let reply = try await call(name: M.name, payload: try RPCCoding.encode(request), isIdempotent: M.isIdempotent)
         do {
-            return try RPCCoding.decode(M.Response.self, from: Data(buffer: reply))
+            return try RPCCoding.decode(M.Response.self, from: reply)
         } catch {
             throw DouyinError(.internalError, "malformed RPC reply")
         }

@@ -40,11 +40,11 @@ public final class RPCServer: Sendable {
         register(name: M.name) { payload, _ in
             let request: M.Request
             do {
-                request = try RPCCoding.decode(M.Request.self, from: Data(buffer: payload))
+                request = try RPCCoding.decode(M.Request.self, from: payload)
             } catch {
                 throw DouyinError(.invalidParameter, "malformed \(M.name) request")
             }
-            return ByteBuffer(data: try RPCCoding.encode(try await body(request)))
+            return try RPCCoding.encode(try await body(request))
         }
     }
 
