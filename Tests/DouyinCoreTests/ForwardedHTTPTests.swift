@@ -97,13 +97,15 @@ import Testing
 
         var payload = ByteBuffer()
         ForwardedHTTP.Request(method: .get, path: "/douyin/feed/", headerFields: [:], body: ByteBuffer()).write(to: &payload)
-        var reply = try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .milliseconds(800))) {
+        // Connected first: under a full suite's load a fresh connect can outlast a short deadline.
+        _ = try await client.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: true)
+        var reply = try await RPCCallContext.$current.withValue(RPCCallContext(deadline: .now + .seconds(3))) {
             try await client.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: true)
         }
         let answer = try ForwardedHTTP.Response(reading: &reply)
         let body = try JSONSerialization.jsonObject(with: Data(buffer: answer.body)) as? [String: Any]
         let remaining = try #require((body?["remaining"] as? String).flatMap { Int($0) })
-        #expect(remaining > 0 && remaining <= 800, "the handler had \(remaining) ms")
+        #expect(remaining > 0 && remaining <= 3000, "the handler had \(remaining) ms of the caller's 3,000")
         await client.shutdown()
         await server.close()
     }
