@@ -81,4 +81,5 @@ if [ $# -eq 0 ] && [ "${DOUYIN_FUZZ_SECONDS:-240}" != 0 ]; then
     wait_for_stack "http://127.0.0.1:$GATEWAY_PORT" "$REDIS_PORT" "$(cat "$FUZZ/gateway.pid")" "$FUZZ" "$FUZZ"
     DOUYIN_FUZZ_PIDS="$(cat "$FUZZ"/*.pid | tr '\n' ' ')" Scripts/fuzz.sh "http://127.0.0.1:$GATEWAY_PORT" \
         || { tail -n 30 "$FUZZ"/*.log >&2; die "fuzzing failed"; }
+    for pid_file in "$FUZZ"/*.pid; do kill -TERM "$(cat "$pid_file")" 2>/dev/null || true; done
 fi

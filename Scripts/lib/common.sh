@@ -117,6 +117,8 @@ start_service() {
         exec "$bin/douyin-$svc" >>"$logs/$svc.log" 2>&1
     ) &
     echo $! >"$run/$svc.pid"
+    # Not a job of the calling shell: it reports no "Killed" when the service is stopped.
+    disown "$!" 2>/dev/null || true
 }
 
 # new_secret FILE: a random internal secret, readable by its owner only.
