@@ -35,6 +35,15 @@ public enum TestServers {
         return RedisConfiguration(host: "127.0.0.1", port: redisPort, timeout: timeout)
     }
 
+    /// A new database with one service's migrations applied (`manifest/sql/<folder>`), as a client.
+    public static func migratedDatabase(schema: String, folder: String, maxConnections: Int = 8) async throws -> PostgresClient {
+        let sql = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("manifest/sql")
+        let db = PostgresClient(.init(conninfo: try await makeDatabase(), maxConnections: maxConnections), logger: Logger(label: "test"))
+        try await Migrator(schema: schema, directory: sql.appendingPathComponent(folder)).migrate(db, logger: Logger(label: "test"))
+        return db
+    }
+
     /// A new, empty database for one test; its URL.
     public static func makeDatabase() async throws -> String {
         let admin = try requirePostgresURL()

@@ -9,13 +9,8 @@ import Testing
 /// The stores against a real PostgreSQL with the real migrations.
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
 struct StoreTests {
-    static let sql = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("manifest/sql")
-
     func database(_ schema: String, folder: String) async throws -> PostgresClient {
-        let db = PostgresClient(.init(conninfo: try await TestServers.makeDatabase(), maxConnections: 8), logger: Logger(label: "test"))
-        try await Migrator(schema: schema, directory: Self.sql.appendingPathComponent(folder)).migrate(db, logger: Logger(label: "test"))
-        return db
+        try await TestServers.migratedDatabase(schema: schema, folder: folder)
     }
 
     @Test func concurrentReservationsOfOneNameYieldOneID() async throws {
