@@ -157,11 +157,17 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo "- machine: $(nproc) cores ($CPU), ${MEM} GiB memory, $(uname -sr)"
     echo "- build: release; gateway rate limit per address off; wrk $THREADS threads, $DURATION per row, timeout 5 s"
     echo
-    echo "| what | connections | req/s | p50 ms | p99 ms | errors | requests |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
-    for row in "${ROWS[@]}"; do echo "| ${row//|/ | } |"; done
-    echo
     base="$(cut -d'|' -f3 <<<"${ROWS[0]}")"
+    # Each row's share of the baseline measured in this run: runs on different days differ by up
+    # to a factor of two here, shares within one run much less.
+    echo "| what | connections | req/s | share of baseline | p50 ms | p99 ms | errors | requests |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r name connections rps p50 p99 errors requests <<<"$row"
+        share="$(python3 -c "print(f'{100 * $rps / max($base, 1):.1f}%')")"
+        echo "| $name | $connections | $rps | $share | $p50 | $p99 | $errors | $requests |"
+    done
+    echo
     feed="$(cut -d'|' -f3 <<<"${ROWS[$FEED_ROW]}")"
     echo "WebSocket fan-out through the gateway: $WS_DELIVERED messages/s delivered ($WS_SENT/s sent, each to 100 sockets)"
     echo "with $WS_SOCKETS sockets open on one chat instance; memory per socket: $WS_CHAT_KIB KiB in douyin-chat, $WS_GATEWAY_KIB KiB in"
@@ -185,8 +191,14 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo "  one RPC call on the multiplexed connection of the same loop (a Unix socket: dev.sh puts all"
     echo "  processes on one node). So the /healthz row is one thread's worth; the hello-world"
     echo "  baseline uses both cores in one process."
-    echo "- At the user-info rate the two cores are saturated (gateway, user service, wrk, Redis):"
-    echo "  roughly 42 us of CPU per request in the gateway and 26 us in the user service, over a"
+    echo "- Logged-in pages (feed with a token, lists) are assembled per request: one batch RPC for the"
+    echo "  users, one query for the viewer's likes or follows. Their answers are written as JSON straight"
+    echo "  to bytes by the wire models (JSONWriter), and the user.users RPC travels in a compact binary"
+    echo "  encoding: Foundation's JSONEncoder and JSONDecoder had been about three fifths of the video"
+    echo "  service's CPU on the feed with a token."
+    echo "- At the user-info rate the two cores are saturated (gateway, user service, wrk, Redis): on"
+    echo "  2026-11-26 (a day the baseline made 66k req/s) roughly 42 us of CPU per request in the"
+    echo "  gateway and 26 us in the user service, over a"
     echo "  quarter of it in the kernel (socket writes and the wake-ups of the other process), a fifth"
     echo "  in Swift's reference counting and allocation inside NIO and Hummingbird, our own code a"
     echo "  few percent per symbol. A cache hit answers with JSON encoded when the entry was filled."

@@ -1,3 +1,4 @@
+import DouyinModels
 import Foundation
 import Logging
 
@@ -72,33 +73,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// A JSON string: quotes, backslashes and control characters escaped, all else as UTF-8.
     static func appendQuoted(_ text: String, to line: inout [UInt8]) {
-        line.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            // Most text needs no escaping: copy runs between escapes in one go.
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                switch byte {
-                case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
-                case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
-                case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
-                case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
-                default:
-                    line.append(contentsOf: #"\u00"#.utf8)
-                    line.append(hexDigit(byte >> 4))
-                    line.append(hexDigit(byte & 0xF))
-                }
-                start = index + 1
-            }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        line.append(UInt8(ascii: "\""))
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+        JSONWriter.appendQuoted(text, to: &line)
     }
 
     /// UTC ISO 8601 with milliseconds, e.g. `2026-01-02T03:04:05.678Z`.

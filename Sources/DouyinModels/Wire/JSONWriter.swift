@@ -98,13 +98,19 @@ public struct JSONWriter: Sendable {
     /// A JSON string: quotes, backslashes and control characters escaped, everything
     /// else (non-ASCII included) as its UTF-8 bytes. `/` is not escaped: URLs stay readable.
     public mutating func string(_ value: String) {
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    /// `text` as a JSON string at the end of `bytes` (the log lines are written with it too).
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text needs no escaping: runs between escapes are copied in one go.
             var start = 0
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                escape(byte)
+                escape(byte, to: &bytes)
                 start = index + 1
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
@@ -112,7 +118,7 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func escape(_ byte: UInt8) {
+    private static func escape(_ byte: UInt8, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\\"))
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
@@ -123,8 +129,8 @@ public struct JSONWriter: Sendable {
         case 0x0C: bytes.append(UInt8(ascii: "f"))
         default:
             bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-            bytes.append(Self.hex[Int(byte >> 4)])
-            bytes.append(Self.hex[Int(byte & 0x0F)])
+            bytes.append(hex[Int(byte >> 4)])
+            bytes.append(hex[Int(byte & 0x0F)])
         }
     }
 
