@@ -65,6 +65,25 @@ extension EndToEnd {
             }
         }
 
+        /// Framing broken part way through a body is the client's fault: 400 JSON, not a 5xx.
+        @Test func bodiesThatBreakHTTPFramingAreClientErrors() async throws {
+            try await Stack.with { stack in
+                let shapes = [
+                    "POST /douyin/user/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+                    "POST /douyin/user/register/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcdefgh\r\n0\r\n\r\n",
+                    "GET /douyin/feed/ HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+                ]
+                for shape in shapes {
+                    let answer = try await RawHTTPConnection.open(port: stack.gatewayPort) { connection in
+                        try await connection.send(shape)
+                        return try await connection.answer()
+                    }
+                    #expect(answer.status == 400 && answer.isCleanFailure, "\(answer.status) for \(shape.prefix(40))")
+                }
+                #expect(stack.exitedProcesses().isEmpty)
+            }
+        }
+
         /// Client developers can point a generator or a viewer at a running stack.
         @Test func theGatewayServesTheAPIDescription() async throws {
             try await Stack.with { stack in

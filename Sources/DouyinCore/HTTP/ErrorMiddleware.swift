@@ -1,6 +1,7 @@
 import DouyinModels
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every failure into the contract's JSON envelope; the one place errors meet HTTP.
 ///
@@ -21,6 +22,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             failure = error
         } catch let error as any HTTPResponseError {
             failure = Self.translate(error, request: request)
+        } catch is HTTPParserError {
+            // A body that breaks HTTP/1 framing part way (a chunk size that is not hex): the
+            // client's fault, found while the handler read the body.
+            failure = DouyinError(.invalidParameter, "malformed HTTP request")
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             failure = DouyinError(.internalError)
