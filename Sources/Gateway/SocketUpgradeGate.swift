@@ -30,6 +30,8 @@ final class SocketUpgradeGate: ChannelDuplexHandler, RemovableChannelHandler {
     private var held: [HTTPServerRequestPart] = []
     private var checking = false
     private var readPending = false
+    /// Out of the pipeline (the connection closed while the head was checked): nothing more to pass.
+    private var removed = false
 
     init(admits: @escaping Admission) {
         self.admits = admits
@@ -49,12 +51,17 @@ final class SocketUpgradeGate: ChannelDuplexHandler, RemovableChannelHandler {
         let admits = self.admits
         context.eventLoop.makeFutureWithTask { await admits(head) }.whenComplete { result in
             let (gate, context) = loop.value
+            guard !gate.removed else { return }
             let admitted = (try? result.get()) ?? false
             gate.checking = false
             let held = gate.held
             gate.held = []
             gate.passFirst(.head(admitted ? head : Self.withoutUpgrade(head)), then: held, context: context)
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
     }
 
     /// No more reads while the first head is checked: what the client sends waits in the socket.
