@@ -109,11 +109,10 @@ public enum Route: Equatable, Sendable {
 
 extension Endpoint {
     /// The methods a known path answers, for the `Allow` header of a 405 (RFC 9110); nil for unknown paths.
+    /// Derived from `route`, so the two cannot disagree.
     public static func allowedMethods(path: some StringProtocol) -> String? {
-        if let endpoint = at(path: path) { return endpoint.method.rawValue }
-        if path.hasPrefix(mediaPrefix) { return "GET, HEAD" }
-        if operationalPaths.contains(String(path)) { return "GET" }
-        return nil
+        let allowed = ["GET", "HEAD", "POST"].filter { ![.notFound, .methodNotAllowed].contains(route(path: path, method: $0)) }
+        return allowed.isEmpty ? nil : allowed.joined(separator: ", ")
     }
 
     /// The one routing rule: the gateway routes by it, and services answer 404/405 by it.

@@ -70,7 +70,7 @@ public enum Gateway {
                         configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
                         additionalChannelHandlers: { [ExpectContinueHandler()] }
                     ),
-                    admits: { head in await authenticator.admitsSocket(head) }
+                    admits: { query, authorization in await authenticator.admitsSocket(query: query, authorization: authorization) }
                 ))
             }
         )

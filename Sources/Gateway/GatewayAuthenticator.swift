@@ -1,7 +1,6 @@
 import DouyinCore
 import DouyinModels
 import Hummingbird
-import NIOHTTP1
 
 /// Who the gateway vouches for when it forwards a request.
 enum GatewayIdentity: Equatable {
@@ -40,11 +39,8 @@ struct GatewayAuthenticator: Sendable {
     }
 
     /// Whether an upgrade request for the chat socket carries a valid token.
-    func admitsSocket(_ head: HTTPRequestHead) async -> Bool {
-        let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
-        let identity = try? await authenticate(
-            query: query, authorization: head.headers.first(name: "authorization"), contentType: nil, endpoint: SocketProxy.endpoint
-        )
+    func admitsSocket(query: String?, authorization: String?) async -> Bool {
+        let identity = try? await authenticate(query: query, authorization: authorization, contentType: nil, endpoint: SocketProxy.endpoint)
         if case .user = identity { return true }
         return false
     }

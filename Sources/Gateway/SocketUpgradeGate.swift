@@ -22,8 +22,8 @@ final class SocketUpgradeGate: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = NIOAny
     typealias OutboundOut = NIOAny
 
-    /// Whether a socket for this head may be opened: its token is valid.
-    typealias Admission = @Sendable (_ head: HTTPRequestHead) async -> Bool
+    /// Whether a socket may be opened for a request with this query and `Authorization`: its token is valid.
+    typealias Admission = @Sendable (_ query: String?, _ authorization: String?) async -> Bool
 
     private let admits: Admission
     /// Parts that arrived while the first head was being checked.
@@ -43,13 +43,14 @@ final class SocketUpgradeGate: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .head(let head) = part, head.headers.contains(name: "upgrade") else {
             return passFirst(part, context: context)
         }
-        guard head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) == SocketProxy.endpoint.path else {
+        let target = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard target[0] == SocketProxy.endpoint.path else {
             return passFirst(.head(Self.withoutUpgrade(head)), context: context)
         }
         checking = true
         let loop = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let admits = self.admits
-        context.eventLoop.makeFutureWithTask { await admits(head) }.whenComplete { result in
+        let (admits, query, authorization) = (self.admits, target.dropFirst().first.map(String.init), head.headers.first(name: "authorization"))
+        context.eventLoop.makeFutureWithTask { await admits(query, authorization) }.whenComplete { result in
             let (gate, context) = loop.value
             guard !gate.removed else { return }
             let admitted = (try? result.get()) ?? false

@@ -60,7 +60,7 @@ extension Response {
 
     /// `{"status_code":0,"status_msg":"",` and the payload's fields.
     static func encodeSuccess(_ body: some Encodable) -> ByteBuffer {
-        guard let writable = body as? any JSONObjectWritable else { return encodeJSON(Success(payload: body)) }
+        guard let writable = body as? any JSONObjectWritable else { return encodedByFoundation(Success(payload: body)) }
         return successBytes(writable)
     }
 
@@ -76,6 +76,10 @@ extension Response {
     static func encodeJSON(_ body: some Encodable) -> ByteBuffer {
         // Our wire models write themselves (`JSONWriter`); the encoder is for anything else.
         if let writable = body as? any JSONObjectWritable { return ByteBuffer(bytes: writable.jsonBytes) }
+        return encodedByFoundation(body)
+    }
+
+    private static func encodedByFoundation(_ body: some Encodable) -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes  // URLs stay readable: "http://", not "http:\/\/"
         let data = (try? encoder.encode(body)) ?? Data(#"{"status_code":50000,"status_msg":"internal error"}"#.utf8)
