@@ -12,10 +12,10 @@ public enum VideoService {
         let users = host.client(for: .user)
         VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
-        let assembler = VideoAssembler(store: store, users: users)
+        let versions = ContentVersions(redis: host.redis, logger: host.logger)
+        let assembler = VideoAssembler(store: store, users: users, versions: versions)
         let knownUsers = KnownUsers(users: users)
         let media = MediaBase(publicBaseURL: config.publicBaseURL)
-        let versions = ContentVersions(redis: host.redis, logger: host.logger)
 
         let router = host.makeRouter()
         VideoRoutes(

@@ -48,16 +48,18 @@ struct StoreTests {
         await db.shutdown()
     }
 
-    @Test func profilesAndFollowFlagsInOneBatch() async throws {
+    @Test func profilesAndFollowFlagsInBatches() async throws {
         let db = try await database("users", folder: "user")
         let store = ProfileStore(db: db)
         for id in Int64(1)...3 { try await store.create(id: id, name: "u\(id)") }
         try await store.create(id: 1, name: "ignored")
         try await db.query("INSERT INTO users.follows (follower_id, followee_id) VALUES (\(Int64(1)), \(Int64(2)))")
-        let (profiles, followed) = try await store.profiles([1, 2, 3, 99], viewer: 1)
+        let profiles = try await store.profiles([1, 2, 3, 99])
         #expect(profiles.keys.sorted() == [1, 2, 3])
         #expect(profiles[1]?.name == "u1")
-        #expect(followed == [2])
+        let relations = RelationStore(db: db)
+        #expect(try await relations.followed(by: 1, among: [2, 3, 99]) == [2])
+        #expect(try await relations.followed(by: 2, among: [1, 3]) == [])
         await db.shutdown()
     }
 }

@@ -8,39 +8,92 @@ import NIOConcurrencyHelpers
 @testable import UserService
 import Testing
 
-/// The user-info cache against a real Redis: answers are reused while the user's
-/// version holds and rebuilt, with the new content, as soon as it changes.
+/// The user-info cache against a real Redis: users are reused while their version
+/// holds, follow flags while the viewer's version holds, and each is rebuilt, with
+/// the new content, as soon as its owner's version changes.
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
 struct UserInfoCacheTests {
+    /// Loaders that count their calls and serve changeable content.
+    final class Source: Sendable {
+        let followers = NIOLockedValueBox<Int64>(1)
+        let following = NIOLockedValueBox<Set<UserID>>([])
+        let userLoads = NIOLockedValueBox<[[UserID]]>([])
+        let flagLoads = NIOLockedValueBox<[[UserID]]>([])
+
+        var loaders: UserInfoCache.Loaders {
+            UserInfoCache.Loaders(
+                users: { ids in
+                    self.userLoads.withLockedValue { $0.append(ids.sorted()) }
+                    let followers = self.followers.withLockedValue { $0 }
+                    return Dictionary(uniqueKeysWithValues: ids.map { ($0, User(id: $0, name: "n\($0)", followerCount: followers)) })
+                },
+                followed: { _, ids in
+                    self.flagLoads.withLockedValue { $0.append(ids.sorted()) }
+                    return self.following.withLockedValue { $0 }.intersection(ids)
+                }
+            )
+        }
+    }
+
+    func followerCount(_ answer: EncodedAPIResponse) throws -> Int? {
+        let json = try JSONSerialization.jsonObject(with: Data(answer.bytes.readableBytesView)) as? [String: Any]
+        return (json?["user"] as? [String: Any])?["follower_count"] as? Int
+    }
+
     @Test func encodedAnswersFollowTheUsersVersion() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
         let cache = UserInfoCache(versions: versions)
         let id = UserID.random(in: 1_000_000...9_000_000)
-        let followers = NIOLockedValueBox<Int64>(1)
-        let loads = NIOLockedValueBox(0)
-        let load: ([UserID]) async throws -> [UserID: User] = { ids in
-            loads.withLockedValue { $0 += 1 }
-            return Dictionary(uniqueKeysWithValues: ids.map { ($0, User(id: $0, name: "n\($0)", followerCount: followers.withLockedValue { $0 })) })
-        }
-        func followerCount(_ answer: EncodedAPIResponse) throws -> Int? {
-            let json = try JSONSerialization.jsonObject(with: Data(answer.bytes.readableBytesView)) as? [String: Any]
-            return (json?["user"] as? [String: Any])?["follower_count"] as? Int
-        }
+        let source = Source()
 
-        let first = try await cache.answer(id, viewer: 7, load: load)
-        let second = try await cache.answer(id, viewer: 7, load: load)
+        let first = try await cache.answer(id, viewer: 7, load: source.loaders)
+        let second = try await cache.answer(id, viewer: 7, load: source.loaders)
         #expect(try followerCount(first) == 1 && first.bytes == second.bytes)
-        #expect(loads.withLockedValue { $0 } == 1)
+        #expect(source.userLoads.withLockedValue { $0.count } == 1)
 
-        followers.withLockedValue { $0 = 2 }
+        source.followers.withLockedValue { $0 = 2 }
         await versions.changed(users: [id])
-        #expect(try followerCount(try await cache.answer(id, viewer: 7, load: load)) == 2)
-        #expect(loads.withLockedValue { $0 } == 2)
+        #expect(try followerCount(try await cache.answer(id, viewer: 7, load: source.loaders)) == 2)
+        #expect(source.userLoads.withLockedValue { $0.count } == 2)
 
         await #expect(throws: DouyinError(.userNotFound)) {
-            try await cache.answer(id + 1, viewer: 7) { _ in [:] }
+            try await cache.answer(id + 1, viewer: 7, load: UserInfoCache.Loaders(users: { _ in [:] }, followed: { _, _ in [] }))
         }
+        await redis.shutdown()
+    }
+
+    @Test func oneEntryPerUserServesEveryViewerWithTheirOwnFollowFlags() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
+        let cache = UserInfoCache(versions: versions)
+        let base = UserID.random(in: 1_000_000...9_000_000)
+        let (a, b, viewer, other) = (base, base + 1, base + 2, base + 3)
+        let source = Source()
+        source.following.withLockedValue { $0 = [a] }
+
+        let seen = try await cache.users([a, b, viewer], viewer: viewer, load: source.loaders)
+        #expect(seen[a]?.isFollow == true && seen[b]?.isFollow == false)
+        #expect(seen[viewer]?.isFollow == false, "never following yourself")
+        #expect(source.flagLoads.withLockedValue { $0 } == [[a, b]], "the viewer's own id is not asked")
+
+        // Another viewer: the same user entries, their own flags.
+        let others = try await cache.users([a, b], viewer: other, load: source.loaders)
+        #expect(others[a]?.isFollow == true && others[b]?.isFollow == false)
+        #expect(source.userLoads.withLockedValue { $0 } == [[a, b, viewer]])
+        #expect(source.flagLoads.withLockedValue { $0.count } == 2)
+
+        // Remembered flags: nothing loaded again.
+        _ = try await cache.users([a, b], viewer: viewer, load: source.loaders)
+        #expect(source.flagLoads.withLockedValue { $0.count } == 2 && source.userLoads.withLockedValue { $0.count } == 1)
+
+        // The viewer follows b: their version moves, so their flags are loaded again, nobody else's.
+        source.following.withLockedValue { $0 = [a, b] }
+        await versions.changed(users: [viewer])
+        let after = try await cache.users([a, b], viewer: viewer, load: source.loaders)
+        #expect(after[b]?.isFollow == true)
+        #expect(source.flagLoads.withLockedValue { $0.last } == [a, b])
+        #expect(source.userLoads.withLockedValue { $0.count } == 1, "a, b and their counters did not change")
         await redis.shutdown()
     }
 }

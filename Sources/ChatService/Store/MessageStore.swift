@@ -14,25 +14,23 @@ public struct MessageStore: Sendable {
     /// within a conversation even across chat instances.
     public func send(from sender: UserID, to recipient: UserID, content: String) async throws -> Message {
         let (low, high) = (min(sender, recipient), max(sender, recipient))
-        return try await db.transaction { connection in
-            let time = try connection.query(
-                """
+        // One statement, so one round trip: the conversation's clock moves and the message takes its time.
+        guard let row = try await db.query(
+            """
+            WITH clock AS (
                 INSERT INTO chat.conversations AS c (user_low, user_high, last_time)
                 VALUES (\(low), \(high), (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
                 ON CONFLICT (user_low, user_high) DO UPDATE
                 SET last_time = GREATEST(c.last_time + 1, EXCLUDED.last_time)
                 RETURNING last_time
-                """
-            ).first!.column(0, as: Int64.self)
-            let id = try connection.query(
-                """
-                INSERT INTO chat.messages (user_low, user_high, from_user_id, to_user_id, content, create_time)
-                VALUES (\(low), \(high), \(sender), \(recipient), \(content), \(time))
-                RETURNING id
-                """
-            ).first!.column(0, as: Int64.self)
-            return Message(id: id, toUserID: recipient, fromUserID: sender, content: content, createTime: time)
-        }
+            )
+            INSERT INTO chat.messages (user_low, user_high, from_user_id, to_user_id, content, create_time)
+            SELECT \(low), \(high), \(sender), \(recipient), \(content), last_time FROM clock
+            RETURNING id, create_time
+            """
+        ).first else { throw PostgresError.server(sqlState: "XX000", message: "the message insert returned no row") }
+        let (id, time) = try row.decode(Int64.self, Int64.self)
+        return Message(id: id, toUserID: recipient, fromUserID: sender, content: content, createTime: time)
     }
 
     /// Messages between `a` and `b` created after `after`, oldest first.

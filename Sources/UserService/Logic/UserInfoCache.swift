@@ -2,83 +2,119 @@ import DouyinCore
 import DouyinModels
 import NIOConcurrencyHelpers
 
-/// Assembled User objects per (user, viewer), kept in memory while the user's
-/// `ContentVersions` counter is unchanged, with their `GET /douyin/user/`
-/// answer once one was asked for (so a hit skips JSON encoding too).
+/// Assembled User objects, kept in memory while the user's `ContentVersions`
+/// counter is unchanged, with their `GET /douyin/user/` answers once asked for
+/// (so a hit skips JSON encoding too).
 ///
-/// Building one costs a profile query plus the video service's counters over
-/// RPC; checking one costs a GET in a single Redis pipeline for the whole batch.
-/// When Redis cannot be read, everything is loaded fresh. Entries also expire
-/// after `maxAge`, which bounds staleness if a writer could not bump a version.
+/// A User has two parts with different owners: what the user is (profile and
+/// counters, changed only by writes that bump the user's version) and whether the
+/// viewer follows them (changed only by the viewer's own follows, which bump the
+/// viewer's version). Each is cached under its owner's version, so one entry per
+/// user serves every viewer, and a viewer's follow flags serve every page they open.
+/// Checking costs one Redis pipeline of GETs for the batch and the viewer; when Redis
+/// cannot be read, everything is loaded fresh. Entries also expire after `maxAge`,
+/// which bounds staleness if a writer could not bump a version.
 final class UserInfoCache: Sendable {
-    private struct Key: Hashable {
-        let user: UserID
-        let viewer: UserID?
+    /// Where missing parts come from.
+    struct Loaders: Sendable {
+        /// The users that exist among the ids, with `isFollow` false.
+        var users: @Sendable ([UserID]) async throws -> [UserID: User]
+        /// Which of the ids the viewer (first argument) follows.
+        var followed: @Sendable (UserID, [UserID]) async throws -> Set<UserID>
     }
 
-    private struct Entry {
+    private struct Entry: Sendable {
         let version: Int64
+        /// As nobody in particular sees the user: `isFollow` false.
         let user: User
         let storedAt: ContinuousClock.Instant
-        var answer: EncodedAPIResponse?
+        /// Encoded user-info answers, by `is_follow`.
+        var answers: [Bool: EncodedAPIResponse] = [:]
     }
 
     private let versions: ContentVersions
     private let maxAge: Duration
-    private let maxEntries: Int
-    private let entries = NIOLockedValueBox<[Key: Entry]>([:])
+    private let entries: NIOLockedValueBox<GenerationalCache<UserID, Entry>>
+    private let follows: ViewerFlags
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxEntries: Int = 50_000) {
         self.versions = versions
         self.maxAge = maxAge
-        self.maxEntries = maxEntries
+        self.entries = NIOLockedValueBox(GenerationalCache(capacity: maxEntries))
+        self.follows = ViewerFlags(maxAge: maxAge)
     }
 
-    /// The users among `ids` that exist, from memory where current, the rest from `load`.
-    func users(
-        _ ids: [UserID], viewer: UserID?, load: ([UserID]) async throws -> [UserID: User]
-    ) async throws -> [UserID: User] {
-        guard let current = try? await versions.users(ids) else { return try await load(ids) }
+    /// The users among `ids` (distinct) that exist, as `viewer` sees them.
+    func users(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: User] {
+        let current = try? await versions.users(viewer.map { ids.contains($0) ? ids : ids + [$0] } ?? ids)
         let now = ContinuousClock.now
-        var found: [UserID: User] = [:]
+        var users: [UserID: User] = [:]
         var missing: [UserID] = []
         entries.withLockedValue { entries in
             for id in ids {
-                if let entry = entries[Key(user: id, viewer: viewer)], entry.version == current[id], entry.storedAt.duration(to: now) < maxAge {
-                    found[id] = entry.user
+                if let version = current?[id], let entry = entries[id], entry.version == version, entry.storedAt.duration(to: now) < maxAge {
+                    users[id] = entry.user
                 } else {
                     missing.append(id)
                 }
             }
         }
-        guard !missing.isEmpty else { return found }
-        let loaded = try await load(missing)
-        entries.withLockedValue { entries in
-            // Crude but bounded: a full cache starts over rather than tracking recency.
-            if entries.count + loaded.count > maxEntries { entries.removeAll(keepingCapacity: true) }
-            for (id, user) in loaded {
-                // Stored under the version read before loading: a write racing the load
-                // has bumped past it, so the next read reloads.
-                entries[Key(user: id, viewer: viewer)] = Entry(version: current[id] ?? 0, user: user, storedAt: now, answer: nil)
-            }
+        // Never "following yourself" (API.md 4).
+        let flags = viewer.map { viewer in follows.lookup(viewer: viewer, version: current?[viewer], ids: ids.filter { $0 != viewer }) }
+        let unknownFlags = flags?.unknown ?? []
+        var followed = flags?.set ?? []
+        switch (missing.isEmpty, unknownFlags.isEmpty) {
+        case (true, true):
+            break
+        case (false, true):
+            users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
+        case (true, false):
+            followed.formUnion(try await loadFlags(flags!, viewer: viewer!, load: load))
+        case (false, false):
+            async let loadedFlags = loadFlags(flags!, viewer: viewer!, load: load)
+            users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
+            followed.formUnion(try await loadedFlags)
         }
-        return found.merging(loaded) { _, new in new }
+        for id in followed where users[id] != nil { users[id]!.isFollow = true }
+        return users
     }
 
     /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry.
-    func answer(
-        _ id: UserID, viewer: UserID?, load: ([UserID]) async throws -> [UserID: User]
-    ) async throws -> EncodedAPIResponse {
+    func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> EncodedAPIResponse {
         guard let user = try await users([id], viewer: viewer, load: load)[id] else { throw DouyinError(.userNotFound) }
-        let key = Key(user: id, viewer: viewer)
-        // The entry may have been replaced since `users` read it: its answer counts only for the same User.
-        if let answer = entries.withLockedValue({ entries in entries[key].flatMap { $0.user == user ? $0.answer : nil } }) {
+        var plain = user
+        plain.isFollow = false
+        // The entry may have been replaced since `users` read it: its answers count only for the same User.
+        if let answer = entries.withLockedValue({ $0[id].flatMap { $0.user == plain ? $0.answers[user.isFollow] : nil } }) {
             return answer
         }
         let answer = EncodedAPIResponse(UserResponse(user: user))
         entries.withLockedValue { entries in
-            if entries[key]?.user == user { entries[key]?.answer = answer }
+            guard var entry = entries[id], entry.user == plain else { return }
+            entry.answers[user.isFollow] = answer
+            entries[id] = entry
         }
         return answer
+    }
+
+    private func loadUsers(
+        _ ids: [UserID], versions current: [UserID: Int64]?, at now: ContinuousClock.Instant, load: Loaders
+    ) async throws -> [UserID: User] {
+        let loaded = try await load.users(ids)
+        guard let current else { return loaded }
+        entries.withLockedValue { entries in
+            // Stored under the version read before loading: a write racing the load
+            // has bumped past it, so the next read reloads.
+            for (id, user) in loaded {
+                entries[id] = Entry(version: current[id] ?? 0, user: user, storedAt: now)
+            }
+        }
+        return loaded
+    }
+
+    private func loadFlags(_ lookup: ViewerFlags.Lookup, viewer: UserID, load: Loaders) async throws -> Set<UserID> {
+        let loaded = try await load.followed(viewer, lookup.unknown)
+        follows.remember(lookup, holding: loaded)
+        return loaded
     }
 }

@@ -1,7 +1,7 @@
 import DouyinModels
 import DouyinPostgres
 
-/// Every SQL statement about profiles and follows.
+/// Every SQL statement about profiles.
 public struct ProfileStore: Sendable {
     let db: PostgresClient
 
@@ -35,29 +35,24 @@ public struct ProfileStore: Sendable {
         return Set(try await db.query("SELECT id FROM users.profiles WHERE id = ANY(\(ids))").rows.map { try $0.column(0, as: Int64.self) })
     }
 
-    /// Profiles of `ids` that exist, and which of them `viewer` follows: one round trip.
-    public func profiles(_ ids: [UserID], viewer: UserID?) async throws -> (profiles: [UserID: Profile], followed: Set<UserID>) {
-        guard !ids.isEmpty else { return ([:], []) }
+    /// Profiles of `ids` that exist.
+    public func profiles(_ ids: [UserID]) async throws -> [UserID: Profile] {
+        guard !ids.isEmpty else { return [:] }
         var profiles: [UserID: Profile] = [:]
-        var followed: Set<UserID> = []
-        // With no viewer, 0 matches no follower (ids are positive).
-        let follower = viewer ?? 0
         for row in try await db.query(
             """
-            SELECT p.id, p.name, p.avatar, p.background_image, p.signature, p.follow_count, p.follower_count,
-                   EXISTS (SELECT 1 FROM users.follows f WHERE f.follower_id = \(follower) AND f.followee_id = p.id)
-            FROM users.profiles p WHERE p.id = ANY(\(ids))
+            SELECT id, name, avatar, background_image, signature, follow_count, follower_count
+            FROM users.profiles WHERE id = ANY(\(ids))
             """
         ).rows {
-            let (id, name, avatar, background, signature, follows, followers, isFollowed) = try row.decode(
-                Int64.self, String.self, String.self, String.self, String.self, Int64.self, Int64.self, Bool.self
+            let (id, name, avatar, background, signature, follows, followers) = try row.decode(
+                Int64.self, String.self, String.self, String.self, String.self, Int64.self, Int64.self
             )
             profiles[id] = Profile(
                 id: id, name: name, avatar: avatar, backgroundImage: background, signature: signature,
                 followCount: follows, followerCount: followers
             )
-            if isFollowed { followed.insert(id) }
         }
-        return (profiles, followed)
+        return profiles
     }
 }

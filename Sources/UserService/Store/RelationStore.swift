@@ -16,37 +16,31 @@ public struct RelationStore: Sendable {
     public typealias Entry = (id: UserID, position: Int64)
 
     public func follow(_ follower: UserID, _ followee: UserID) async throws {
-        try await db.transaction { connection in
-            let inserted = try connection.query(
-                """
-                INSERT INTO users.follows (follower_id, followee_id) VALUES (\(follower), \(followee))
-                ON CONFLICT DO NOTHING
-                """
-            ).affectedRows
-            if inserted == 1 { try Self.adjustCounters(connection, follower: follower, followee: followee, by: 1) }
-        }
+        try await setFollow(true, follower, followee)
     }
 
     public func unfollow(_ follower: UserID, _ followee: UserID) async throws {
-        try await db.transaction { connection in
-            let deleted = try connection.query(
-                "DELETE FROM users.follows WHERE follower_id = \(follower) AND followee_id = \(followee)"
-            ).affectedRows
-            if deleted == 1 { try Self.adjustCounters(connection, follower: follower, followee: followee, by: -1) }
-        }
+        try await setFollow(false, follower, followee)
     }
 
-    /// One statement for both rows: rows lock in index order, so two users
-    /// following each other at once cannot deadlock.
-    private static func adjustCounters(_ connection: PostgresConnection, follower: UserID, followee: UserID, by delta: Int64) throws {
-        try connection.query(
-            """
-            UPDATE users.profiles SET
-                follow_count = follow_count + CASE WHEN id = \(follower) THEN \(delta) ELSE 0 END,
-                follower_count = follower_count + CASE WHEN id = \(followee) THEN \(delta) ELSE 0 END
-            WHERE id = ANY(\([follower, followee]))
-            """
-        )
+    /// One statement, so one round trip: the follow row changes (or not: a repeat
+    /// changes nothing), and only if it did, both users' counts move. Rows lock in
+    /// index order, so two users following each other at once cannot deadlock.
+    private func setFollow(_ follows: Bool, _ follower: UserID, _ followee: UserID) async throws {
+        // $1 the follower, $2 the followee, $3 the change of the counts; the SQL text is constant.
+        let change = follows
+            ? "INSERT INTO users.follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
+            : "DELETE FROM users.follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1"
+        try await db.query(PostgresQuery(
+            unsafeSQL: """
+                WITH changed AS (\(change))
+                UPDATE users.profiles SET
+                    follow_count = follow_count + CASE WHEN id = $1 THEN $3::bigint ELSE 0 END,
+                    follower_count = follower_count + CASE WHEN id = $2 THEN $3::bigint ELSE 0 END
+                WHERE id IN ($1, $2) AND EXISTS (SELECT 1 FROM changed)
+                """,
+            parameters: [follower.postgresText, followee.postgresText, (follows ? 1 : -1 as Int64).postgresText]
+        ))
     }
 
     /// Users `user` follows, most recent first.
@@ -82,6 +76,14 @@ public struct RelationStore: Sendable {
             ORDER BY position DESC LIMIT \(limit)
             """
         )
+    }
+
+    /// Which of `ids` `follower` follows.
+    public func followed(by follower: UserID, among ids: [UserID]) async throws -> Set<UserID> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try await db.query(
+            "SELECT followee_id FROM users.follows WHERE follower_id = \(follower) AND followee_id = ANY(\(ids))"
+        ).rows.map { try $0.column(0, as: Int64.self) })
     }
 
     private func entries(_ query: PostgresQuery) async throws -> [Entry] {

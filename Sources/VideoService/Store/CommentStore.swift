@@ -23,22 +23,19 @@ public struct CommentStore: Sendable {
         case forbidden
     }
 
-    /// Adds a comment; nil when the video does not exist.
+    /// Adds a comment; nil when the video does not exist. One statement: the count
+    /// moves only if the video exists, and the row is added only if the count moved.
     public func add(video: Int64, user: UserID, content: String) async throws -> Row? {
-        try await db.transaction { connection in
-            guard try connection.query("UPDATE video.videos SET comment_count = comment_count + 1 WHERE id = \(video)").affectedRows == 1 else {
-                return nil
-            }
-            let row = try connection.query(
-                """
-                INSERT INTO video.comments (video_id, user_id, content, created_at)
-                VALUES (\(video), \(user), \(content), (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-                RETURNING id, created_at
-                """
-            ).first!
-            let (id, createdAt) = try row.decode(Int64.self, Int64.self)
-            return Row(id: id, userID: user, content: content, createdAt: createdAt)
-        }
+        guard let row = try await db.query(
+            """
+            WITH counted AS (UPDATE video.videos SET comment_count = comment_count + 1 WHERE id = \(video) RETURNING id)
+            INSERT INTO video.comments (video_id, user_id, content, created_at)
+            SELECT id, \(user), \(content), (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM counted
+            RETURNING id, created_at
+            """
+        ).first else { return nil }
+        let (id, createdAt) = try row.decode(Int64.self, Int64.self)
+        return Row(id: id, userID: user, content: content, createdAt: createdAt)
     }
 
     /// Deletes comment `id` of `video` if `requester` wrote it or owns the video.

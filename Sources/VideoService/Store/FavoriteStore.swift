@@ -15,37 +15,43 @@ public struct FavoriteStore: Sendable {
     }
 
     /// Likes or unlikes; returns the video's author, nil when the video does not exist.
+    ///
+    /// One statement, so one round trip: the row changes (or not: a repeat changes
+    /// nothing), and only if it did, the video's count and both users' counters move.
+    /// Locks are taken in the same order by every like and unlike (the like row, the
+    /// video, the two users' counters in id order), so crossing likes cannot deadlock.
     public func set(liked: Bool, user: UserID, video: Int64) async throws -> UserID? {
-        try await db.transaction { connection in
-            guard let author = try connection.query("SELECT author_id FROM video.videos WHERE id = \(video)").first?.column(0, as: Int64.self) else {
-                return nil
-            }
-            let changed = liked
-                ? try connection.query("INSERT INTO video.favorites (user_id, video_id) VALUES (\(user), \(video)) ON CONFLICT DO NOTHING").affectedRows
-                : try connection.query("DELETE FROM video.favorites WHERE user_id = \(user) AND video_id = \(video)").affectedRows
-            guard changed == 1 else { return author }
-            let delta: Int64 = liked ? 1 : -1
-            try connection.query("UPDATE video.videos SET favorite_count = favorite_count + \(delta) WHERE id = \(video)")
-            try Self.adjustStats(connection, liker: user, author: author, by: delta)
-            return author
-        }
-    }
-
-    /// Both users' counters in one statement, rows in id order, so two likes
-    /// crossing each other's authors cannot deadlock.
-    private static func adjustStats(_ connection: PostgresConnection, liker: UserID, author: UserID, by delta: Int64) throws {
-        let likes = liker == author ? [(liker, delta, delta)] : [(liker, delta, Int64(0)), (author, Int64(0), delta)].sorted { $0.0 < $1.0 }
-        for (user, favorites, favorited) in likes {
-            try connection.query(
-                """
-                INSERT INTO video.user_stats (user_id, favorite_count, total_favorited)
-                VALUES (\(user), GREATEST(\(favorites), 0), GREATEST(\(favorited), 0))
-                ON CONFLICT (user_id) DO UPDATE SET
-                    favorite_count = video.user_stats.favorite_count + \(favorites),
-                    total_favorited = video.user_stats.total_favorited + \(favorited)
-                """
-            )
-        }
+        // $1 the video, $2 the user, $3 the change of the counts; the SQL text is constant.
+        let change = liked
+            ? "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id"
+            : "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id"
+        let delta: Int64 = liked ? 1 : -1
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1),
+                changed AS (\(change)),
+                counted AS (
+                    UPDATE video.videos SET favorite_count = favorite_count + $3::int
+                    WHERE id IN (SELECT video_id FROM changed) RETURNING author_id
+                ),
+                deltas AS (
+                    SELECT user_id, sum(favorites) AS favorites, sum(favorited) AS favorited FROM (
+                        SELECT $2::bigint AS user_id, $3::int AS favorites, 0 AS favorited FROM changed
+                        UNION ALL SELECT author_id, 0, $3::int FROM counted
+                    ) d GROUP BY user_id
+                ),
+                stats AS (
+                    INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
+                    SELECT user_id, GREATEST(favorites, 0), GREATEST(favorited, 0) FROM deltas ORDER BY user_id
+                    ON CONFLICT (user_id) DO UPDATE SET
+                        favorite_count = s.favorite_count + (SELECT d.favorites FROM deltas d WHERE d.user_id = s.user_id),
+                        total_favorited = s.total_favorited + (SELECT d.favorited FROM deltas d WHERE d.user_id = s.user_id)
+                )
+                SELECT author_id FROM target
+                """,
+            parameters: [video.postgresText, user.postgresText, delta.postgresText]
+        )
+        return try await db.query(query).first?.column(0, as: Int64.self)
     }
 
     /// Videos `user` likes, most recently liked first, with the like's position.
