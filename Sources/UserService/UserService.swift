@@ -17,7 +17,8 @@ public enum UserService {
             users: KnownUsers { ids in Array(try await store.existing(ids)) },
             directory: directory,
             chat: host.client(for: .chat),
-            versions: versions
+            versions: versions,
+            pages: RelationPages(versions: versions)
         )
         RelationRoutes(relations: relations).add(to: router)
         try await host.run(router)

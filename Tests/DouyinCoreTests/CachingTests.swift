@@ -83,5 +83,10 @@ struct ViewerFlagsTests {
         #expect(flags.lookup(viewer: 1, version: 5, ids: [1]).unknown.isEmpty)
         try await Task.sleep(for: .milliseconds(80))
         #expect(flags.lookup(viewer: 1, version: 5, ids: [1]).unknown == [1])
+        // Loaded again after expiry, the facts are remembered afresh, not merged into the expired entry.
+        let again = Loads([1])
+        #expect(try await flags.flags(viewer: 1, version: 5, ids: [1, 2], load: again.load) == [1])
+        #expect(flags.lookup(viewer: 1, version: 5, ids: [1, 2]).unknown.isEmpty)
+        #expect(again.asked.withLockedValue { $0 } == [[1, 2]])
     }
 }

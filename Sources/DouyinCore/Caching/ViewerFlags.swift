@@ -50,7 +50,7 @@ public final class ViewerFlags: Sendable {
         var set: Set<Int64> = []
         var unknown: [Int64] = []
         entries.withLockedValue { entries in
-            guard let entry = entries[viewer], entry.version == version, entry.storedAt.duration(to: now) < maxAge else {
+            guard let entry = entries[viewer], isCurrent(entry, version: version, at: now) else {
                 unknown = ids
                 return
             }
@@ -65,13 +65,18 @@ public final class ViewerFlags: Sendable {
         return Lookup(set: set, unknown: unknown, viewer: viewer, version: version, at: now)
     }
 
+    private func isCurrent(_ entry: Entry, version: Int64, at now: ContinuousClock.Instant) -> Bool {
+        entry.version == version && entry.storedAt.duration(to: now) < maxAge
+    }
+
     /// Keeps what was loaded for a lookup's unknown ids: `holding` are those the fact holds for.
-    /// Facts loaded at the entry's version are merged; at another version they replace the
-    /// entry (lookups match versions exactly, so an older entry is never served).
+    /// Facts loaded at a current entry's version are merged; otherwise they replace the
+    /// entry (lookups match versions exactly, so an older entry is never served), and
+    /// its age starts from this lookup.
     public func remember(_ lookup: Lookup, holding: Set<Int64>) {
         guard let version = lookup.version, !lookup.unknown.isEmpty else { return }
         entries.withLockedValue { entries in
-            var entry = entries[lookup.viewer].flatMap { $0.version == version ? $0 : nil }
+            var entry = entries[lookup.viewer].flatMap { isCurrent($0, version: version, at: lookup.at) ? $0 : nil }
                 ?? Entry(version: version, storedAt: lookup.at, known: [:])
             if entry.known.count + lookup.unknown.count > maxPerViewer { entry.known.removeAll() }
             for id in lookup.unknown.prefix(maxPerViewer) { entry.known[id] = holding.contains(id) }

@@ -9,6 +9,7 @@ public struct Relations: Sendable {
     let chat: RPCClient
     /// Follows change both users' counts and the follower's `is_follow`, in profiles and feeds.
     let versions: ContentVersions
+    let pages: RelationPages
 
     public enum Action: Int64, Sendable {
         case follow = 1
@@ -27,18 +28,27 @@ public struct Relations: Sendable {
 
     public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         try await requireUser(user)
-        return try await users(try await store.following(user, before: page.after, limit: page.limit + 1), viewer: viewer, page: page)
+        let entries = try await pages.entries(.following, of: user, after: page.after, limit: page.limit + 1) {
+            try await store.following(user, before: page.after, limit: page.limit + 1)
+        }
+        return try await users(entries, viewer: viewer, page: page)
     }
 
     public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         try await requireUser(user)
-        return try await users(try await store.followers(user, before: page.after, limit: page.limit + 1), viewer: viewer, page: page)
+        let entries = try await pages.entries(.followers, of: user, after: page.after, limit: page.limit + 1) {
+            try await store.followers(user, before: page.after, limit: page.limit + 1)
+        }
+        return try await users(entries, viewer: viewer, page: page)
     }
 
     /// Friend lists carry private message previews: only the requester's own.
     public func friends(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<FriendUser> {
         guard user == viewer else { throw DouyinError(.forbidden, "a friend list can only be read by its owner") }
-        let (entries, next) = page.finish(try await store.friends(user, before: page.after, limit: page.limit + 1)) { $0.position }
+        let rows = try await pages.entries(.friends, of: user, after: page.after, limit: page.limit + 1) {
+            try await store.friends(user, before: page.after, limit: page.limit + 1)
+        }
+        let (entries, next) = page.finish(rows) { $0.position }
         let ids = entries.map(\.id)
         async let latest = chat.call(ChatRPC.LatestMessages.self, .init(user: viewer, peers: ids))
         let users = try await directory.users(ids, viewer: viewer)

@@ -57,15 +57,25 @@ public struct CommentStore: Sendable {
         }
     }
 
-    /// Comments of `video` older than the one at `before`, newest first.
-    public func list(video: Int64, before: Int64?, limit: Int) async throws -> [Row] {
-        try await db.query(
+    /// Comments of `video` older than the one at `before`, newest first; nil when the
+    /// video does not exist. One statement: the video's row, joined to its page of comments.
+    public func list(video: Int64, before: Int64?, limit: Int) async throws -> [Row]? {
+        let result = try await db.query(
             """
-            SELECT id, user_id, content, created_at FROM video.comments
-            WHERE video_id = \(video) AND id < \(before ?? .max)
-            ORDER BY id DESC LIMIT \(limit)
+            SELECT c.id, c.user_id, c.content, c.created_at FROM video.videos v
+            LEFT JOIN LATERAL (
+                SELECT id, user_id, content, created_at FROM video.comments
+                WHERE video_id = v.id AND id < \(before ?? .max)
+                ORDER BY id DESC LIMIT \(limit)
+            ) c ON true
+            WHERE v.id = \(video)
+            ORDER BY c.id DESC
             """
-        ).rows.map { row in
+        )
+        guard let first = result.first else { return nil }
+        // A video without comments (on this page) is one row of NULLs.
+        if try first.column(0, as: Int64?.self) == nil { return [] }
+        return try result.rows.map { row in
             let (id, user, content, createdAt) = try row.decode(Int64.self, Int64.self, String.self, Int64.self)
             return Row(id: id, userID: user, content: content, createdAt: createdAt)
         }

@@ -1,0 +1,57 @@
+import DouyinCore
+import DouyinModels
+import NIOConcurrencyHelpers
+
+/// Pages of the relation lists, kept in memory while the listed user's
+/// `ContentVersions` counter is unchanged.
+///
+/// Every list of a user changes only by a follow or unfollow that involves that
+/// user, and each of those bumps both users' versions after it commits and before it
+/// answers: so a page read at the user's current version is current, on every
+/// instance. Pages are stored under the version read before loading them, and
+/// expire after `maxAge`, which bounds staleness if a bump failed.
+final class RelationPages: Sendable {
+    enum List: Hashable, Sendable {
+        case following, followers, friends
+    }
+
+    private struct Key: Hashable, Sendable {
+        let list: List
+        let user: UserID
+        let after: Int64?
+        let limit: Int
+    }
+
+    private struct Entry: Sendable {
+        let version: Int64
+        let storedAt: ContinuousClock.Instant
+        let entries: [RelationStore.Entry]
+    }
+
+    private let versions: ContentVersions
+    private let maxAge: Duration
+    private let pages: NIOLockedValueBox<GenerationalCache<Key, Entry>>
+
+    init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = 20_000) {
+        self.versions = versions
+        self.maxAge = maxAge
+        self.pages = NIOLockedValueBox(GenerationalCache(capacity: maxPages))
+    }
+
+    /// The rows of one page of `user`'s `list` (fetched with `limit` rows after `after`),
+    /// from memory while current, else from `load`.
+    func entries(
+        _ list: List, of user: UserID, after: Int64?, limit: Int,
+        load: () async throws -> [RelationStore.Entry]
+    ) async throws -> [RelationStore.Entry] {
+        guard let version = try? await versions.users([user])[user] else { return try await load() }
+        let key = Key(list: list, user: user, after: after, limit: limit)
+        let now = ContinuousClock.now
+        if let entry = pages.withLockedValue({ $0[key] }), entry.version == version, entry.storedAt.duration(to: now) < maxAge {
+            return entry.entries
+        }
+        let loaded = try await load()
+        pages.withLockedValue { $0[key] = Entry(version: version, storedAt: now, entries: loaded) }
+        return loaded
+    }
+}
