@@ -136,6 +136,26 @@ extension UserRPC {
     }
 }
 
+extension UserRPC {
+    /// Which of `ids` `viewer` follows.
+    public enum Followed: RPCMethod {
+        public struct Request: Codable, Sendable, Equatable {
+            public var viewer: UserID
+            public var ids: [UserID]
+            public init(viewer: UserID, ids: [UserID]) {
+                self.viewer = viewer
+                self.ids = ids
+            }
+        }
+        public struct Response: Codable, Sendable, Equatable {
+            public var ids: [UserID]
+            public init(ids: [UserID]) { self.ids = ids }
+        }
+        public static let name = "user.followed"
+        public static let isIdempotent = true
+    }
+}
+
 /// Methods of `douyin-chat`.
 public enum ChatRPC {
     /// The latest message between `user` and each of `peers` (peers with none are left out).

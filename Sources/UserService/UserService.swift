@@ -8,8 +8,8 @@ public enum UserService {
         let store = ProfileStore(db: host.postgres!)
         let relationStore = RelationStore(db: host.postgres!)
         let versions = ContentVersions(redis: host.redis, logger: host.logger)
-        let directory = UserDirectory(store: store, relations: relationStore, videos: host.client(for: .video), cache: UserInfoCache(versions: versions))
-        UserRPCMethods(store: store, directory: directory).register(on: host.rpc)
+        let directory = UserDirectory(store: store, relations: relationStore, videos: host.client(for: .video), cache: UserCache(versions: versions))
+        UserRPCMethods(store: store, relations: relationStore, directory: directory).register(on: host.rpc)
         let router = host.makeRouter()
         UserRoutes(directory: directory).add(to: router)
         let relations = Relations(

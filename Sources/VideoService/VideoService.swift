@@ -13,7 +13,8 @@ public enum VideoService {
         VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
         let versions = ContentVersions(redis: host.redis, logger: host.logger)
-        let assembler = VideoAssembler(store: store, users: users, versions: versions)
+        let remoteUsers = RemoteUsers(client: users, versions: versions)
+        let assembler = VideoAssembler(store: store, users: remoteUsers, versions: versions)
         let knownUsers = KnownUsers(users: users)
         let media = MediaBase(publicBaseURL: config.publicBaseURL)
 
@@ -31,7 +32,7 @@ public enum VideoService {
         InteractionRoutes(
             interactions: Interactions(
                 videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                assembler: assembler, users: users, knownUsers: knownUsers, versions: versions
+                assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions
             ),
             media: media
         ).add(to: router)

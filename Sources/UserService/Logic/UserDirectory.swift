@@ -11,7 +11,7 @@ struct UserDirectory: Sendable {
     let store: ProfileStore
     let relations: RelationStore
     let videos: RPCClient
-    let cache: UserInfoCache
+    let cache: UserCache
 
     /// Users in the order of `ids` (duplicates kept); unknown ids are left out.
     func users(_ ids: [UserID], viewer: UserID?) async throws -> [User] {
@@ -24,8 +24,8 @@ struct UserDirectory: Sendable {
         try await cache.answer(id, viewer: viewer, load: loaders)
     }
 
-    private var loaders: UserInfoCache.Loaders {
-        UserInfoCache.Loaders(
+    private var loaders: UserCache.Loaders {
+        UserCache.Loaders(
             users: { [store, videos] ids in try await Self.load(ids, profiles: store, videos: videos) },
             followed: { [relations] viewer, ids in try await relations.followed(by: viewer, among: ids) }
         )

@@ -4,6 +4,7 @@ import DouyinModels
 /// Methods other services call on `douyin-user`.
 struct UserRPCMethods {
     let store: ProfileStore
+    let relations: RelationStore
     let directory: UserDirectory
 
     func register(on server: RPCServer) {
@@ -18,6 +19,11 @@ struct UserRPCMethods {
         server.register(UserRPC.Users.self) { request in
             try RPCBatch.check(request.ids.count)
             return .init(users: try await directory.users(request.ids, viewer: request.viewer))
+        }
+        server.register(UserRPC.Followed.self) { request in
+            try RPCBatch.check(request.ids.count)
+            let followed = try await relations.followed(by: request.viewer, among: request.ids)
+            return .init(ids: request.ids.filter(followed.contains))
         }
         server.register(UserRPC.Existing.self) { request in
             try RPCBatch.check(request.ids.count)

@@ -8,7 +8,7 @@ struct Interactions: Sendable {
     let favorites: FavoriteStore
     let comments: CommentStore
     let assembler: VideoAssembler
-    let users: RPCClient
+    let users: RemoteUsers
     let knownUsers: KnownUsers
     /// Likes and comments change counts that feeds and profiles show.
     let versions: ContentVersions
@@ -54,8 +54,7 @@ struct Interactions: Sendable {
     /// Comments with their writers, from one batch RPC.
     private func assemble(_ rows: [CommentStore.Row], viewer: UserID) async throws -> [Comment] {
         guard !rows.isEmpty else { return [] }
-        let ids = Array(Set(rows.map(\.userID)))
-        let byID = try await users.call(UserRPC.Users.self, .init(ids: ids, viewer: viewer)).byID(asked: ids)
+        let byID = try await users.users(rows.map(\.userID), viewer: viewer)
         return rows.compactMap { row in
             byID[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: Self.createDate(row.createdAt)) }
         }

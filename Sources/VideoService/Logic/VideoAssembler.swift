@@ -2,28 +2,34 @@ import DouyinCore
 import DouyinModels
 
 /// Turns video rows into Video objects for a viewer, with a constant number of
-/// round trips per page: one batch RPC for the authors, one Redis GET for the
-/// viewer's version, and one query for the likes not remembered at that version.
+/// round trips per page: the authors (from memory while current, else one batch
+/// RPC), one Redis GET for the viewer's version, and one query for the likes not
+/// remembered at that version.
 struct VideoAssembler: Sendable {
     let store: VideoStore
-    let users: RPCClient
+    let users: RemoteUsers
     let versions: ContentVersions
     /// Which videos a viewer likes: only their own likes change it, and each bumps their version.
     let likes = ViewerFlags()
 
     func videos(_ rows: [VideoStore.Row], viewer: UserID?, mediaBase: String) async throws -> [Video] {
         guard !rows.isEmpty else { return [] }
-        let authorIDs = Array(Set(rows.map(\.authorID)))
-        async let authorReply = users.call(UserRPC.Users.self, .init(ids: authorIDs, viewer: viewer))
-        var liked: Set<Int64> = []
-        if let viewer {
-            let version = try? await versions.users([viewer])[viewer]
-            liked = try await likes.flags(viewer: viewer, version: version, ids: rows.map(\.id)) { [store] ids in
-                try await store.favorites(of: viewer, among: ids)
-            }
+        let authorIDs = Set(rows.map(\.authorID))
+        guard let viewer else {
+            return assemble(rows, authors: try await users.users(authorIDs, viewer: nil), liked: [], mediaBase: mediaBase)
         }
-        let authors = try await authorReply.byID(asked: authorIDs)
-        return rows.compactMap { row -> Video? in
+        // The authors' and the viewer's versions in one round trip; on a page seen before
+        // at these versions, nothing else leaves the process.
+        let current = try? await versions.users(Array(authorIDs.union([viewer])))
+        async let authorReply = users.users(authorIDs, viewer: viewer, versions: current)
+        let liked = try await likes.flags(viewer: viewer, version: current?[viewer], ids: rows.map(\.id)) { [store] ids in
+            try await store.favorites(of: viewer, among: ids)
+        }
+        return assemble(rows, authors: try await authorReply, liked: liked, mediaBase: mediaBase)
+    }
+
+    private func assemble(_ rows: [VideoStore.Row], authors: [UserID: User], liked: Set<Int64>, mediaBase: String) -> [Video] {
+        rows.compactMap { row -> Video? in
             guard let author = authors[row.authorID] else { return nil }
             return Video(
                 id: row.id, author: author,

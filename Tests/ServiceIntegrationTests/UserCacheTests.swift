@@ -12,7 +12,7 @@ import Testing
 /// holds, follow flags while the viewer's version holds, and each is rebuilt, with
 /// the new content, as soon as its owner's version changes.
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
-struct UserInfoCacheTests {
+struct UserCacheTests {
     /// Loaders that count their calls and serve changeable content.
     final class Source: Sendable {
         let followers = NIOLockedValueBox<Int64>(1)
@@ -20,8 +20,8 @@ struct UserInfoCacheTests {
         let userLoads = NIOLockedValueBox<[[UserID]]>([])
         let flagLoads = NIOLockedValueBox<[[UserID]]>([])
 
-        var loaders: UserInfoCache.Loaders {
-            UserInfoCache.Loaders(
+        var loaders: UserCache.Loaders {
+            UserCache.Loaders(
                 users: { ids in
                     self.userLoads.withLockedValue { $0.append(ids.sorted()) }
                     let followers = self.followers.withLockedValue { $0 }
@@ -43,7 +43,7 @@ struct UserInfoCacheTests {
     @Test func encodedAnswersFollowTheUsersVersion() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserInfoCache(versions: versions)
+        let cache = UserCache(versions: versions)
         let id = UserID.random(in: 1_000_000...9_000_000)
         let source = Source()
 
@@ -58,7 +58,7 @@ struct UserInfoCacheTests {
         #expect(source.userLoads.withLockedValue { $0.count } == 2)
 
         await #expect(throws: DouyinError(.userNotFound)) {
-            try await cache.answer(id + 1, viewer: 7, load: UserInfoCache.Loaders(users: { _ in [:] }, followed: { _, _ in [] }))
+            try await cache.answer(id + 1, viewer: 7, load: UserCache.Loaders(users: { _ in [:] }, followed: { _, _ in [] }))
         }
         await redis.shutdown()
     }
@@ -66,7 +66,7 @@ struct UserInfoCacheTests {
     @Test func oneEntryPerUserServesEveryViewerWithTheirOwnFollowFlags() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserInfoCache(versions: versions)
+        let cache = UserCache(versions: versions)
         let base = UserID.random(in: 1_000_000...9_000_000)
         let (a, b, viewer, other) = (base, base + 1, base + 2, base + 3)
         let source = Source()

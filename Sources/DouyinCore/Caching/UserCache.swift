@@ -1,10 +1,11 @@
-import DouyinCore
 import DouyinModels
 import NIOConcurrencyHelpers
 
 /// Assembled User objects, kept in memory while the user's `ContentVersions`
 /// counter is unchanged, with their `GET /douyin/user/` answers once asked for
-/// (so a hit skips JSON encoding too).
+/// (so a hit skips JSON encoding too). The user service fills it from its tables;
+/// other services from the user service (`Loaders.remote`), so their pages cost
+/// no call while the users on them are unchanged.
 ///
 /// A User has two parts with different owners: what the user is (profile and
 /// counters, changed only by writes that bump the user's version) and whether the
@@ -14,13 +15,21 @@ import NIOConcurrencyHelpers
 /// Checking costs one Redis pipeline of GETs for the batch and the viewer; when Redis
 /// cannot be read, everything is loaded fresh. Entries also expire after `maxAge`,
 /// which bounds staleness if a writer could not bump a version.
-final class UserInfoCache: Sendable {
+public final class UserCache: Sendable {
     /// Where missing parts come from.
-    struct Loaders: Sendable {
+    public struct Loaders: Sendable {
         /// The users that exist among the ids, with `isFollow` false.
-        var users: @Sendable ([UserID]) async throws -> [UserID: User]
+        public var users: @Sendable ([UserID]) async throws -> [UserID: User]
         /// Which of the ids the viewer (first argument) follows.
-        var followed: @Sendable (UserID, [UserID]) async throws -> Set<UserID>
+        public var followed: @Sendable (UserID, [UserID]) async throws -> Set<UserID>
+
+        public init(
+            users: @escaping @Sendable ([UserID]) async throws -> [UserID: User],
+            followed: @escaping @Sendable (UserID, [UserID]) async throws -> Set<UserID>
+        ) {
+            self.users = users
+            self.followed = followed
+        }
     }
 
     private struct Entry: Sendable {
@@ -37,7 +46,7 @@ final class UserInfoCache: Sendable {
     private let entries: NIOLockedValueBox<GenerationalCache<UserID, Entry>>
     private let follows: ViewerFlags
 
-    init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxEntries: Int = 50_000) {
+    public init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxEntries: Int = 50_000) {
         self.versions = versions
         self.maxAge = maxAge
         self.entries = NIOLockedValueBox(GenerationalCache(capacity: maxEntries))
@@ -45,8 +54,14 @@ final class UserInfoCache: Sendable {
     }
 
     /// The users among `ids` (distinct) that exist, as `viewer` sees them.
-    func users(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: User] {
+    public func users(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: User] {
         let current = try? await versions.users(viewer.map { ids.contains($0) ? ids : ids + [$0] } ?? ids)
+        return try await users(ids, viewer: viewer, versions: current, load: load)
+    }
+
+    /// The same with the versions already read (of `ids` and `viewer`; nil when Redis
+    /// could not say), for a caller that read them with others in one round trip.
+    public func users(_ ids: [UserID], viewer: UserID?, versions current: [UserID: Int64]?, load: Loaders) async throws -> [UserID: User] {
         let now = ContinuousClock.now
         var users: [UserID: User] = [:]
         var missing: [UserID] = []
@@ -80,7 +95,7 @@ final class UserInfoCache: Sendable {
     }
 
     /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry.
-    func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> EncodedAPIResponse {
+    public func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> EncodedAPIResponse {
         guard let user = try await users([id], viewer: viewer, load: load)[id] else { throw DouyinError(.userNotFound) }
         var plain = user
         plain.isFollow = false
