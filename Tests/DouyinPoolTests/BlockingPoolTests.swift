@@ -96,4 +96,36 @@ final class FakeConnection: BlockingConnection, @unchecked Sendable {
         await pool.shutdown()
         await #expect(throws: PoolError.shutDown(pool: "test")) { try await pool.withConnection { _, _ in () } }
     }
+
+    @Test func waitingUnitsRunInOrderAndACancelledOneNever() async throws {
+        let (pool, _) = makePool(max: 1)
+        let order = NIOLockedValueBox<[Int]>([])
+        let holding = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.2) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let first = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(1) } } }
+        try await Task.sleep(for: .milliseconds(20))
+        let cancelled = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(2) } } }
+        try await Task.sleep(for: .milliseconds(20))
+        let third = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(3) } } }
+        try await Task.sleep(for: .milliseconds(20))
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        try await holding.value
+        try await first.value
+        try await third.value
+        #expect(order.withLockedValue { $0 } == [1, 3])
+        await pool.shutdown()
+    }
+
+    @Test func shutdownFailsWaitingUnitsAndLetsTheRunningOneFinish() async throws {
+        let (pool, opened) = makePool(max: 1)
+        let running = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.2); return 7 } }
+        try await Task.sleep(for: .milliseconds(50))
+        let waiting = Task { try await pool.withConnection { _, _ in 8 } }
+        try await Task.sleep(for: .milliseconds(20))
+        await pool.shutdown()
+        #expect(try await running.value == 7)
+        await #expect(throws: PoolError.shutDown(pool: "test")) { try await waiting.value }
+        #expect(opened.withLockedValue { $0 } == 1)
+    }
 }
