@@ -1,5 +1,6 @@
 import DouyinPool
 import Logging
+import Metrics
 
 /// Where and how to connect.
 public struct PostgresConfiguration: Sendable {
@@ -26,13 +27,15 @@ public final class PostgresClient: Sendable {
     private let logger: Logger
 
     public init(_ configuration: PostgresConfiguration, logger: Logger) {
+        // Statements sent, so an operator (and a test) can see what a request costs the database.
+        let statements = Counter(label: "douyin_postgres_statements_total")
         let conninfo = Self.withConnectTimeout(configuration.conninfo)
         self.pool = BlockingPool(
             name: "postgres",
             maxConnections: configuration.maxConnections,
             acquireTimeout: configuration.acquireTimeout
-        ) {
-            try PostgresConnection(conninfo: conninfo)
+        ) { [statements] in
+            try PostgresConnection(conninfo: conninfo, statements: statements)
         }
         self.logger = logger
     }

@@ -1,5 +1,6 @@
 import CLibPQ
 import DouyinPool
+import Metrics
 
 #if canImport(Glibc)
 import Glibc
@@ -13,10 +14,14 @@ public final class PostgresConnection: BlockingConnection {
     private let handle: OpaquePointer
     private var prepared: [String: String] = [:]
     private var closed = false
+    private let statements: Counter?
     /// When the last statement finished; a long-idle connection is probed before reuse.
     public private(set) var lastUsed = ContinuousClock.now
 
-    public init(conninfo: String) throws {
+    /// - Parameter statements: counts the statements `query` runs (not their preparation,
+    ///   transaction control or liveness probes): the work a request asks of the database.
+    public init(conninfo: String, statements: Counter? = nil) throws {
+        self.statements = statements
         guard let handle = PQconnectdb(conninfo) else { throw PostgresError.connection("out of memory") }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -43,6 +48,7 @@ public final class PostgresConnection: BlockingConnection {
             throw PostgresError.nulInParameter(index: index)
         }
         let name = try statementName(for: query)
+        statements?.increment()
         return try withCStrings(query.parameters) { values in
             let result = PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
             return try consume(result)
