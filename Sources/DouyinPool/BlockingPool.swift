@@ -13,6 +13,16 @@ public protocol BlockingConnection: AnyObject {
     func close()
 }
 
+/// A connection that can run several independent units in one round trip (for
+/// libpq, a pipeline): under load, units waiting at the same time go together.
+public protocol BatchingConnection: BlockingConnection {
+    associatedtype BatchItem: Sendable
+    associatedtype BatchOutput: Sendable
+    /// Runs each item as if alone (one failing does not fail the others) and returns
+    /// their results in order. `fresh`: the connection was opened for this batch.
+    func runBatch(_ items: [BatchItem], fresh: Bool) -> [Result<BatchOutput, any Error>]
+}
+
 public enum PoolError: Error, Equatable, Sendable {
     /// No connection became free within the acquire timeout.
     case acquireTimeout(pool: String)
@@ -78,9 +88,23 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let job = Job<Connection>(
                     id: id,
-                    run: { connection, fresh in continuation.resume(with: Result { try body(connection, fresh) }) },
+                    work: .alone { connection, fresh in
+                        let result = Result { try body(connection, fresh) }
+                        return { continuation.resume(with: result) }
+                    },
                     fail: { continuation.resume(throwing: $0) }
                 )
+                submit(job, continuation: continuation)
+            }
+        } onCancel: {
+            queue.remove(id)?.fail(CancellationError())
+        }
+    }
+
+    /// Queues a unit: fails it at once if the pool is shut down, else gives it a
+    /// timeout if it has to wait for a worker.
+    private func submit<T>(_ job: Job<Connection>, continuation: CheckedContinuation<T, any Error>) {
+        let id = job.id
                 switch queue.enqueue(job) {
                 case .shutDown:
                     continuation.resume(throwing: PoolError.shutDown(pool: name))
@@ -95,10 +119,6 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
                     }
                     if !queue.attach(timer, to: id) { timer.cancel() }
                 }
-            }
-        } onCancel: {
-            queue.remove(id)?.fail(CancellationError())
-        }
     }
 
     /// Fails the units still waiting, lets running ones finish, closes every connection.
@@ -109,13 +129,53 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
     }
 }
 
-/// One unit of work: `run` on a worker with a connection, or `fail`; exactly one of them, once.
+/// One unit of work: run on a worker with a connection, or `fail`; exactly one of them, once.
 private struct Job<Connection> {
+    enum Work {
+        /// A closure with the connection to itself; what it returns finishes the unit
+        /// (called once the connection is back in the pool, so the caller's next unit can have it).
+        case alone((Connection, _ fresh: Bool) -> () -> Void)
+        /// An item that may share a round trip with other batched units; `run` runs
+        /// any such items (of this pool, so of the same type) and finishes each unit.
+        case batched(item: Any, finish: (Result<Any, any Error>) -> Void, run: BatchRunner<Connection>)
+    }
+
     let id: UInt64
-    let run: (Connection, Bool) -> Void
+    let work: Work
     let fail: (any Error) -> Void
     /// Fails the unit at the acquire timeout; cancelled when a worker takes it first.
     var timer: Scheduled<Void>?
+
+    var isBatched: Bool {
+        if case .batched = work { return true }
+        return false
+    }
+}
+
+private typealias BatchRunner<Connection> = (_ items: [Any], Connection, _ fresh: Bool) -> [Result<Any, any Error>]
+
+extension BlockingPool where Connection: BatchingConnection {
+    /// Runs `item` on one of the pool's threads, in one round trip with the other
+    /// batched units waiting when a worker comes to it (at most `maxBatch`).
+    public func batched(_ item: Connection.BatchItem) async throws -> Connection.BatchOutput {
+        let id = queue.nextID()
+        let run: BatchRunner<Connection> = { items, connection, fresh in
+            // Every batched unit of this pool carries a `Connection.BatchItem`.
+            connection.runBatch(items.map { $0 as! Connection.BatchItem }, fresh: fresh).map { $0.map { $0 as Any } }
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Connection.BatchOutput, any Error>) in
+                let job = Job<Connection>(
+                    id: id,
+                    work: .batched(item: item, finish: { continuation.resume(with: $0.map { $0 as! Connection.BatchOutput }) }, run: run),
+                    fail: { continuation.resume(throwing: $0) }
+                )
+                submit(job, continuation: continuation)
+            }
+        } onCancel: {
+            queue.remove(id)?.fail(CancellationError())
+        }
+    }
 }
 
 private enum EnqueueOutcome {
@@ -207,23 +267,25 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
         }
     }
 
-    /// A worker's life: take the next unit, run it with a connection, give the connection back.
+    /// A worker's life: take the next unit (or batch of units), run it with a connection, give the connection back.
     func work(connect: () throws -> Connection) {
-        while let (job, connection) = next() {
-            job.timer?.cancel()
+        while let (jobs, connection) = next() {
+            for job in jobs { job.timer?.cancel() }
             var leased = connection
+            let finish: () -> Void
             do {
                 let fresh = leased == nil
                 if leased == nil { leased = try connect() }
-                job.run(leased!, fresh)
+                finish = Self.run(jobs, on: leased!, fresh: fresh)
             } catch {
-                job.fail(error)
+                finish = { for job in jobs { job.fail(error) } }
             }
             if let unhealthy = leased, !unhealthy.isHealthy {
                 unhealthy.close()
                 leased = nil
             }
             giveBack(leased)
+            finish()
         }
         // Shut down: this worker closes what is idle by the time it leaves.
         for connection in locked({ () -> [Connection] in
@@ -234,23 +296,52 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
         }
     }
 
-    /// Blocks until there is a unit (with an idle connection, or a permit to open one:
-    /// nil) or the pool shuts down (nil).
-    private func next() -> (Job<Connection>, Connection?)? {
+    /// Runs the work; returns what finishes its units.
+    private static func run(_ jobs: [Job<Connection>], on connection: Connection, fresh: Bool) -> () -> Void {
+        switch jobs[0].work {
+        case .alone(let body):
+            return body(connection, fresh)
+        case .batched(_, _, let runBatch):
+            var items: [Any] = []
+            var finishes: [(Result<Any, any Error>) -> Void] = []
+            for job in jobs {
+                guard case .batched(let item, let finish, _) = job.work else { continue }
+                items.append(item)
+                finishes.append(finish)
+            }
+            let results = runBatch(items, connection, fresh)
+            precondition(results.count == finishes.count, "a batch must answer every item")
+            return { for (finish, result) in zip(finishes, results) { finish(result) } }
+        }
+    }
+
+    /// Blocks until there is work or the pool shuts down (nil). The work is one unit,
+    /// or a batched unit with the batched units queued right behind it; the connection
+    /// is an idle one, or nil with a permit to open one.
+    private func next() -> ([Job<Connection>], Connection?)? {
         locked {
             while jobs.isEmpty && !isShutDown {
                 idleWorkers += 1
                 pthread_cond_wait(condition, mutex)
                 idleWorkers -= 1
             }
-            guard !isShutDown, let job = jobs.popFirst() else { return nil }
+            guard !isShutDown, let first = jobs.popFirst() else { return nil }
+            var taken = [first]
+            if first.isBatched {
+                while taken.count < Self.maxBatch, let following = jobs.first, following.isBatched {
+                    taken.append(jobs.removeFirst())
+                }
+            }
             busyWorkers += 1
-            if let connection = idleConnections.popLast() { return (job, connection) }
+            if let connection = idleConnections.popLast() { return (taken, connection) }
             // Each worker holds at most one connection, so with one worker per permit there is always one.
             permits -= 1
-            return (job, nil)
+            return (taken, nil)
         }
     }
+
+    /// Units that share one round trip at most.
+    static var maxBatch: Int { 16 }
 
     private func giveBack(_ connection: Connection?) {
         locked {

@@ -69,10 +69,16 @@ public final class PostgresClient: Sendable {
         }
     }
 
-    /// Runs one statement.
+    /// Runs one statement, in its own implicit transaction. Statements waiting at the
+    /// same time share a round trip (a pipeline), each still on its own.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
-        try await withConnection { try $0.query(query) }
+        do {
+            return try await pool.batched(query)
+        } catch is IdleConnectionDied {
+            logger.info("postgres connection died while idle; retrying on a new one")
+            return try await pool.withConnection { connection, _ in try connection.query(query) }
+        }
     }
 
     public func shutdown() async {

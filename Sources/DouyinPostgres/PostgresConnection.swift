@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Statements are prepared once per connection and then executed by name, so
 /// the server parses and plans each distinct statement once.
-public final class PostgresConnection: BlockingConnection {
+public final class PostgresConnection: BatchingConnection {
     private let handle: OpaquePointer
     private var prepared: [String: String] = [:]
     private var closed = false
@@ -44,9 +44,7 @@ public final class PostgresConnection: BlockingConnection {
     /// Runs one statement with bound parameters.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
-        for (index, value) in query.parameters.enumerated() where value?.utf8.contains(0) == true {
-            throw PostgresError.nulInParameter(index: index)
-        }
+        try Self.checkParameters(query)
         let name = try statementName(for: query)
         statements?.increment()
         return try withCStrings(query.parameters) { values in
@@ -55,10 +53,77 @@ public final class PostgresConnection: BlockingConnection {
         }
     }
 
+    /// Runs statements that arrived at the same time in one round trip (libpq's pipeline
+    /// mode), each its own implicit transaction as if sent alone: one failing does not
+    /// fail the others. A connection idle for more than a second is probed first; if it
+    /// died meanwhile, nothing ran and every item fails with `IdleConnectionDied`.
+    public func runBatch(_ queries: [PostgresQuery], fresh: Bool) -> [Result<PostgresResult, any Error>] {
+        if !fresh, lastUsed.duration(to: .now) > .seconds(1) {
+            do {
+                try executeScript("")
+            } catch let error as PostgresError where error.isConnectionFailure {
+                return queries.map { _ in .failure(IdleConnectionDied()) }
+            } catch {
+                return queries.map { _ in .failure(error) }
+            }
+        }
+        guard queries.count > 1 else { return queries.map { query in Result { try self.query(query) } } }
+        // Prepared outside the pipeline (once per connection and statement), so the
+        // pipeline holds executions only.
+        var results = [Result<PostgresResult, any Error>?](repeating: nil, count: queries.count)
+        var sent: [(index: Int, name: String)] = []
+        for (index, query) in queries.enumerated() {
+            do {
+                try Self.checkParameters(query)
+                sent.append((index, try statementName(for: query)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        guard PQenterPipelineMode(handle) == 1 else {
+            return queries.indices.map { index in results[index] ?? Result { try self.query(queries[index]) } }
+        }
+        // Leaving fails only if results were left unread (the connection broke): then it is not reused.
+        defer { if !closed, PQexitPipelineMode(handle) != 1 { close() } }
+        var queued = 0
+        for (index, name) in sent {
+            let accepted = withCStrings(queries[index].parameters) { values in
+                PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) == 1 && PQpipelineSync(handle) == 1
+            }
+            guard accepted else { break }
+            statements?.increment()
+            queued += 1
+        }
+        for (index, _) in sent.prefix(queued) {
+            // Per statement: its result, a NULL that ends its results, its sync point.
+            let result = PQgetResult(handle)
+            results[index] = Result { try consume(result) }
+            if result != nil {
+                while let extra = PQgetResult(handle) { PQclear(extra) }
+            }
+            let sync = PQgetResult(handle)
+            let synced = sync.map { PQresultStatus($0) == PGRES_PIPELINE_SYNC } ?? false
+            PQclear(sync)
+            guard synced, PQstatus(handle) == CONNECTION_OK else {
+                // Out of step with the server: the rest fail and the connection is not reused.
+                close()
+                break
+            }
+        }
+        lastUsed = .now
+        return results.map { $0 ?? .failure(PostgresError.connection(closed ? "the connection broke during a pipeline" : Self.message(handle))) }
+    }
+
     /// Runs a script of several statements without parameters: migrations and
     /// transaction control only, never with values from a request.
     public func executeScript(_ sql: String) throws {
         _ = try consume(PQexec(handle, sql))
+    }
+
+    private static func checkParameters(_ query: PostgresQuery) throws {
+        for (index, value) in query.parameters.enumerated() where value?.utf8.contains(0) == true {
+            throw PostgresError.nulInParameter(index: index)
+        }
     }
 
     private func statementName(for query: PostgresQuery) throws -> String {
@@ -118,6 +183,9 @@ public final class PostgresConnection: BlockingConnection {
         String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
     }
 }
+
+/// A connection idle in the pool had died (a server restart) before a batch could run on it: nothing ran.
+struct IdleConnectionDied: Error {}
 
 extension String {
     fileprivate var trimmingTrailingNewlines: String {

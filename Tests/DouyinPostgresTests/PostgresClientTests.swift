@@ -119,4 +119,57 @@ struct PostgresClientTests {
         try await db.query("INSERT INTO sample.things (id, name) VALUES (\(Int64(1)), \("x"))")
         await db.shutdown()
     }
+
+    /// Statements waiting at the same time share a pipeline: each still answers on its
+    /// own, a failing one (a violation, a bad statement, a NUL) fails alone, and each is
+    /// its own transaction.
+    @Test func concurrentStatementsShareRoundTripsButNotOutcomes() async throws {
+        let db = try await client(maxConnections: 1)
+        try await db.query("CREATE TABLE k (id BIGINT PRIMARY KEY)")
+        try await db.query("INSERT INTO k (id) VALUES (\(Int64(0)))")
+        enum Outcome: Equatable { case inserted, duplicate, refused, echoed(Int64) }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        switch index % 5 {
+                        case 0:
+                            // Every fifth collides with the row inserted first.
+                            try await db.query("INSERT INTO k (id) VALUES (\(Int64(index == 0 ? 0 : index)))")
+                            return (index, .inserted)
+                        case 1:
+                            try await db.query("INSERT INTO k (id) VALUES (\(Int64(0)))")
+                            return (index, .inserted)
+                        case 2:
+                            try await db.query("SELEKT \(Int64(index))")
+                            return (index, .inserted)
+                        case 3:
+                            try await db.query("SELECT \("a\u{0}b")::text")
+                            return (index, .inserted)
+                        default:
+                            let echoed = try await db.query("SELECT \(Int64(index))::bigint").first!.column(0, as: Int64.self)
+                            return (index, .echoed(echoed))
+                        }
+                    } catch let error as PostgresError {
+                        if case .server(sqlState: "23505", _) = error { return (index, .duplicate) }
+                        return (index, .refused)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Outcome]()) { $0[$1.0] = $1.1 }
+        }
+        for index in 0..<200 {
+            let expected: Outcome = switch index % 5 {
+            case 0: index == 0 ? .duplicate : .inserted
+            case 1: .duplicate
+            case 2, 3: .refused
+            default: .echoed(Int64(index))
+            }
+            #expect(outcomes[index] == expected, "statement \(index)")
+        }
+        // The inserts that succeeded committed, whatever failed beside them.
+        let count = try await db.query("SELECT count(*) FROM k").first!.column(0, as: Int64.self)
+        #expect(count == 1 + 39)
+        await db.shutdown()
+    }
 }

@@ -1,3 +1,4 @@
+import DouyinRedis
 import DouyinTestSupport
 import Foundation
 import Testing
@@ -108,22 +109,36 @@ extension EndToEnd {
             }
         }
 
-        /// A page of 30 videos by 30 authors costs one user batch call, not 30.
+        /// A page of 30 videos by 30 authors costs one user batch call, not 30, and one
+        /// call for the viewer's follow flags; authors unchanged since cost none.
         @Test func feedPageAssemblesAuthorsWithOneCall() async throws {
             try await stack { stack in
                 let api = stack.api
+                var authors: [TestAccount] = []
                 for index in 0..<30 {
                     let author = try await api.register("author\(index)")
+                    authors.append(author)
                     _ = try await api.publishClip(as: author, title: "by \(index)")
                 }
+                // Changed authors: nothing about them may come from a cache.
+                let redis = RedisClient(RedisConfiguration(port: stack.redisPort))
+                _ = try await redis.pipeline(authors.map { ["INCR", "douyin:user:\($0.id):version"] })
+                await redis.shutdown()
                 let viewer = try await api.register("counter")
-                let series = #"method="user.users""#
-                let before = try await stack.counter("douyin_rpc_server_requests_total", matching: series, on: .user)
+                func calls(_ method: String) async throws -> Double {
+                    try await stack.counter("douyin_rpc_server_requests_total", matching: "method=\"\(method)\"", on: .user)
+                }
+                let (users, follows) = (try await calls("user.users"), try await calls("user.followed"))
                 let feed = try await api.get("/douyin/feed/", [("token", viewer.token)])
                 #expect(videos(feed).count == 30)
                 #expect(Set(videos(feed).compactMap { ($0["author"] as? [String: any Sendable])?["id"] as? Int }).count == 30)
-                let after = try await stack.counter("douyin_rpc_server_requests_total", matching: series, on: .user)
-                #expect(after - before == 1)
+                #expect(try await calls("user.users") - users == 1)
+                #expect(try await calls("user.followed") - follows == 1)
+                // Again, as someone else: the authors come from memory, only the new viewer's flags are asked.
+                let other = try await api.register("recounter")
+                #expect(videos(try await api.get("/douyin/feed/", [("token", other.token)])).count == 30)
+                #expect(try await calls("user.users") - users == 1)
+                #expect(try await calls("user.followed") - follows == 2)
                 // And the user service asked the video service for their counters once.
                 let stats = try await stack.counter("douyin_rpc_server_requests_total", matching: #"method="video.userStats""#, on: .video)
                 #expect(stats >= 1)
