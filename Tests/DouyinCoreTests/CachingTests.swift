@@ -90,3 +90,31 @@ struct ViewerFlagsTests {
         #expect(again.asked.withLockedValue { $0 } == [[1, 2]])
     }
 }
+
+struct VersionedCacheTests {
+    @Test func servesOnlyAtTheVersionItWasLoadedAt() async throws {
+        let cache = VersionedCache<String, Int>()
+        let loads = NIOLockedValueBox(0)
+        @Sendable func load() -> Int? { loads.withLockedValue { $0 += 1; return $0 } }
+        #expect(try await cache.value(for: "page", version: 1, load: load) == 1)
+        #expect(try await cache.value(for: "page", version: 1, load: load) == 1)
+        #expect(try await cache.value(for: "page", version: 2, load: load) == 2)
+        #expect(try await cache.value(for: "other", version: 2, load: load) == 3)
+        // Redis could not say: always loaded, never kept.
+        #expect(try await cache.value(for: "page", version: nil, load: load) == 4)
+        #expect(try await cache.value(for: "page", version: 2, load: load) == 2)
+    }
+
+    @Test func nothingLoadedIsNotKept() async throws {
+        let cache = VersionedCache<Int, Int>()
+        #expect(try await cache.value(for: 1, version: 1) { nil } == nil)
+        #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
+    }
+
+    @Test func entriesExpire() async throws {
+        let cache = VersionedCache<Int, Int>(maxAge: .milliseconds(50))
+        #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await cache.value(for: 1, version: 1) { 6 } == 6)
+    }
+}

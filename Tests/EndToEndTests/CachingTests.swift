@@ -106,6 +106,63 @@ extension EndToEnd {
             }
         }
 
+        /// Comment pages are kept while their video's version holds: a comment added or
+        /// deleted shows in the next read, whichever instance answers.
+        @Test func commentPagesShowEveryWriteAtOnceAcrossInstances() async throws {
+            try await withTwoInstances(of: .video) { stack in
+                let api = stack.api
+                let author = try await api.register("talkedabout")
+                let fan = try await api.register("talker")
+                let video = try await api.publishClip(as: author, title: "discussed")
+                func contents() async throws -> [String] {
+                    var seen: [String] = []
+                    for _ in 0..<6 {
+                        let reply = try await api.get("/douyin/comment/list/", [("video_id", String(video)), ("token", author.token)])
+                        seen = (reply.json["comment_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["content"] as? String }
+                    }
+                    return seen
+                }
+                #expect(try await contents().isEmpty)
+                var ids: [Int] = []
+                for text in ["first", "second"] {
+                    let reply = try await api.post(
+                        "/douyin/comment/action/", [("video_id", String(video)), ("action_type", "1"), ("comment_text", text), ("token", fan.token)]
+                    )
+                    ids.append(try #require((reply.json["comment"] as? [String: any Sendable])?["id"] as? Int))
+                    #expect(try await contents().first == text)
+                }
+                let deleted = try await api.post(
+                    "/douyin/comment/action/", [("video_id", String(video)), ("action_type", "2"), ("comment_id", String(ids[1])), ("token", fan.token)]
+                )
+                #expect(deleted.isSuccess)
+                #expect(try await contents() == ["first"])
+            }
+        }
+
+        /// Relation pages are kept while the listed user's version holds.
+        @Test func followerPagesShowEveryWriteAtOnceAcrossInstances() async throws {
+            try await withTwoInstances(of: .user) { stack in
+                let api = stack.api
+                let star = try await api.register("followedstar")
+                let fans = [try await api.register("earlyfan"), try await api.register("latefan")]
+                func followers() async throws -> [Int] {
+                    var seen: [Int] = []
+                    for _ in 0..<6 {
+                        let reply = try await api.get("/douyin/relation/follower/list/", [("user_id", star.idString), ("token", star.token)])
+                        seen = (reply.json["user_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["id"] as? Int }
+                    }
+                    return seen
+                }
+                #expect(try await followers().isEmpty)
+                for fan in fans {
+                    #expect(try await api.post("/douyin/relation/action/", [("to_user_id", star.idString), ("action_type", "1"), ("token", fan.token)]).isSuccess)
+                }
+                #expect(try await followers() == [fans[1].id, fans[0].id])
+                #expect(try await api.post("/douyin/relation/action/", [("to_user_id", star.idString), ("action_type", "2"), ("token", fans[1].token)]).isSuccess)
+                #expect(try await followers() == [fans[0].id])
+            }
+        }
+
         @Test func userInfoShowsEveryWriteAtOnceAcrossInstances() async throws {
             try await withTwoInstances(of: .user) { stack in
                 let api = stack.api

@@ -3,7 +3,7 @@ import DouyinRedis
 import Logging
 
 /// Counters in Redis that say when cached pages and profiles went stale: one for
-/// the public feed, one per user.
+/// the public feed, one per user, one per video (its comments).
 ///
 /// Every write that changes what a feed page or a user's profile shows bumps
 /// them after it commits and before it answers. A cached item is valid only for
@@ -13,6 +13,7 @@ import Logging
 public struct ContentVersions: Sendable {
     static let feedKey = "douyin:feed:version"
     static func userKey(_ id: UserID) -> String { "douyin:user:\(id):version" }
+    static func videoKey(_ id: Int64) -> String { "douyin:video:\(id):version" }
 
     let redis: RedisClient
     let logger: Logger
@@ -38,11 +39,18 @@ public struct ContentVersions: Sendable {
         return Dictionary(zip(ids, values.map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
     }
 
-    /// Marks the feed and these users' profiles stale. A failure is logged, not
+    /// A video's version (its comments); throws when Redis cannot say.
+    public func video(_ id: Int64) async throws -> Int64 {
+        try await redis.send("GET", Self.videoKey(id)).integer ?? 0
+    }
+
+    /// Marks the feed, these users' profiles and these videos' comments stale. A failure is logged, not
     /// thrown: the write is committed, and caches also expire on their own.
-    public func changed(users: [UserID] = []) async {
+    public func changed(users: [UserID] = [], videos: [Int64] = []) async {
         do {
-            _ = try await redis.pipeline([["INCR", Self.feedKey]] + Set(users).map { ["INCR", Self.userKey($0)] })
+            _ = try await redis.pipeline(
+                [["INCR", Self.feedKey]] + Set(users).map { ["INCR", Self.userKey($0)] } + Set(videos).map { ["INCR", Self.videoKey($0)] }
+            )
         } catch {
             logger.warning("could not bump content versions; caches may lag for their lifetime", metadata: ["error": "\(error)"])
         }

@@ -1,6 +1,5 @@
 import DouyinCore
 import DouyinModels
-import NIOConcurrencyHelpers
 
 /// Pages of the relation lists, kept in memory while the listed user's
 /// `ContentVersions` counter is unchanged.
@@ -22,20 +21,12 @@ final class RelationPages: Sendable {
         let limit: Int
     }
 
-    private struct Entry: Sendable {
-        let version: Int64
-        let storedAt: ContinuousClock.Instant
-        let entries: [RelationStore.Entry]
-    }
-
     private let versions: ContentVersions
-    private let maxAge: Duration
-    private let pages: NIOLockedValueBox<GenerationalCache<Key, Entry>>
+    private let pages: VersionedCache<Key, [RelationStore.Entry]>
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = 20_000) {
         self.versions = versions
-        self.maxAge = maxAge
-        self.pages = NIOLockedValueBox(GenerationalCache(capacity: maxPages))
+        self.pages = VersionedCache(maxAge: maxAge, capacity: maxPages)
     }
 
     /// The rows of one page of `user`'s `list` (fetched with `limit` rows after `after`),
@@ -44,14 +35,9 @@ final class RelationPages: Sendable {
         _ list: List, of user: UserID, after: Int64?, limit: Int,
         load: () async throws -> [RelationStore.Entry]
     ) async throws -> [RelationStore.Entry] {
-        guard let version = try? await versions.users([user])[user] else { return try await load() }
-        let key = Key(list: list, user: user, after: after, limit: limit)
-        let now = ContinuousClock.now
-        if let entry = pages.withLockedValue({ $0[key] }), entry.version == version, entry.storedAt.duration(to: now) < maxAge {
-            return entry.entries
-        }
-        let loaded = try await load()
-        pages.withLockedValue { $0[key] = Entry(version: version, storedAt: now, entries: loaded) }
-        return loaded
+        let version = try? await versions.users([user])[user]
+        return try await pages.value(for: Key(list: list, user: user, after: after, limit: limit), version: version) {
+            try await load()
+        } ?? []
     }
 }

@@ -12,6 +12,14 @@ struct Interactions: Sendable {
     let knownUsers: KnownUsers
     /// Likes and comments change counts that feeds and profiles show.
     let versions: ContentVersions
+    /// Pages of comments, while their video's version holds (comments bump it).
+    let commentPages = VersionedCache<CommentPageKey, [CommentStore.Row]>()
+
+    struct CommentPageKey: Hashable, Sendable {
+        let video: Int64
+        let after: Int64?
+        let limit: Int
+    }
 
     static let commentLength = 1...500
 
@@ -28,7 +36,7 @@ struct Interactions: Sendable {
 
     func addComment(video: Int64, user: UserID, content: String) async throws -> Comment {
         guard let row = try await comments.add(video: video, user: user, content: content) else { throw DouyinError(.videoNotFound) }
-        await versions.changed()
+        await versions.changed(videos: [video])
         return try await assemble(row, viewer: user)
     }
 
@@ -36,7 +44,7 @@ struct Interactions: Sendable {
         guard try await videos.author(of: video) != nil else { throw DouyinError(.videoNotFound) }
         switch try await comments.delete(id, video: video, requester: requester) {
         case .deleted(let row):
-            await versions.changed()
+            await versions.changed(videos: [video])
             return try await assemble(row, viewer: requester)
         case .notFound: throw DouyinError(.commentNotFound)
         case .forbidden: throw DouyinError(.forbidden, "only the comment's author or the video's author may delete it")
@@ -44,7 +52,11 @@ struct Interactions: Sendable {
     }
 
     func commentList(video: Int64, viewer: UserID, page: Page) async throws -> CommentListResponse {
-        guard let found = try await comments.list(video: video, before: page.after, limit: page.limit + 1) else {
+        let version = try? await versions.video(video)
+        let key = CommentPageKey(video: video, after: page.after, limit: page.limit + 1)
+        guard let found = try await commentPages.value(for: key, version: version, load: {
+            try await comments.list(video: video, before: page.after, limit: page.limit + 1)
+        }) else {
             throw DouyinError(.videoNotFound)
         }
         let (rows, next) = page.finish(found) { $0.id }

@@ -1,0 +1,36 @@
+import NIOConcurrencyHelpers
+
+/// Values kept in memory while a `ContentVersions` counter they depend on is unchanged.
+///
+/// The caller reads the version before asking; a value is served only at exactly
+/// the version it was loaded at, and it is stored under the version read before
+/// loading, so a write racing the load leaves it already stale. Values also expire
+/// after `maxAge`, which bounds staleness if a writer could not bump the version.
+public final class VersionedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry: Sendable {
+        let version: Int64
+        let storedAt: ContinuousClock.Instant
+        let value: Value
+    }
+
+    private let maxAge: Duration
+    private let entries: NIOLockedValueBox<GenerationalCache<Key, Entry>>
+
+    public init(maxAge: Duration = .seconds(5), capacity: Int = 20_000) {
+        self.maxAge = maxAge
+        self.entries = NIOLockedValueBox(GenerationalCache(capacity: capacity))
+    }
+
+    /// The value for `key` at `version`, from memory or from `load`. A nil version (Redis
+    /// could not say) loads and keeps nothing; so does a nil loaded value.
+    public func value(for key: Key, version: Int64?, load: () async throws -> Value?) async throws -> Value? {
+        guard let version else { return try await load() }
+        let now = ContinuousClock.now
+        if let entry = entries.withLockedValue({ $0[key] }), entry.version == version, entry.storedAt.duration(to: now) < maxAge {
+            return entry.value
+        }
+        guard let loaded = try await load() else { return nil }
+        entries.withLockedValue { $0[key] = Entry(version: version, storedAt: now, value: loaded) }
+        return loaded
+    }
+}
