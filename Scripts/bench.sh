@@ -27,95 +27,91 @@ HELLO_PID=$!
 trap 'kill $HELLO_PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$HELLO_PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# A user to read, with a token.
-NAME="bench$(date +%s%N | tail -c 9)"
-REPLY="$(curl -fsS -X POST "$URL/douyin/user/register/?username=$NAME&password=benchpass1")"
-USER_ID="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])' <<<"$REPLY")"
-TOKEN="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' <<<"$REPLY")"
-
-# measure CONNECTIONS SCRIPT URL: one wrk run; prints "rps p50 p99 errors requests".
+# measure CONNECTIONS SCRIPT URL [VAR=VALUE...]: one wrk run; prints "rps p50 p99 errors requests".
 measure() {
-    wrk -t"$THREADS" -c"$1" -d"$DURATION" --timeout 5s -s "Scripts/bench/$2" "$3" | grep '^RESULT' | cut -d' ' -f2-
+    local connections="$1" script="$2" url="$3"
+    shift 3
+    env "$@" wrk -t"$THREADS" -c"$connections" -d"$DURATION" --timeout 5s -s "Scripts/bench/$script" "$url" | grep '^RESULT' | cut -d' ' -f2-
 }
 
-# row NAME CONNECTIONS "rps p50 p99 errors requests": adds a line to the table.
+# row NAME CONNECTIONS "rps p50 p99 errors requests" [SHARE]: adds a line to the table
+# (SHARE: of the baseline; by default against the baseline's median run).
 ROWS=()
 row() {
     local rps p50 p99 errors requests
     read -r rps p50 p99 errors requests <<<"$3"
-    ROWS+=("$1|$2|$rps|$p50|$p99|$errors|$requests")
-    log "$1: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+    ROWS+=("$1|$2|$rps|$p50|$p99|$errors|$requests|${4:-}")
+    log "$1: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors${4:+, $4% of the baseline}"
 }
 
-# The baseline and user info alternate PAIRS times: this machine's speed drifts by up to a
-# fifth between runs, so each of the two rows shows its median run, and the share is the
-# median of the pairs' shares (each pair measured back to back).
-PAIRS="${BENCH_PAIRS:-3}"
-USER_URL="$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
-BASE_RUNS=()
-USER_RUNS=()
-SHARES=()
-for pair in $(seq "$PAIRS"); do
-    log "baseline and user info, pair $pair of $PAIRS"
-    BASE_RUNS+=("$(measure "$CONNECTIONS" report.lua "http://127.0.0.1:$HELLO_PORT/")")
-    USER_RUNS+=("$(measure "$CONNECTIONS" report.lua "$USER_URL")")
-    SHARES+=("$(python3 -c "print(round(100 * ${USER_RUNS[-1]%% *} / max(${BASE_RUNS[-1]%% *}, 1), 1))")")
-done
-# median LINES...: the line whose first number is the median.
+# median VALUES...: the value (or line) whose first number is the median.
 median() { printf '%s\n' "$@" | sort -n -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
-row "hello-world baseline (bare Hummingbird), median of $PAIRS" "$CONNECTIONS" "$(median "${BASE_RUNS[@]}")"
-row "GET /douyin/user/ (gateway + user, cached profile), median of $PAIRS" "$CONNECTIONS" "$(median "${USER_RUNS[@]}")"
-row "POST /douyin/user/register/ (scrypt)" 8 "$(measure 8 register.lua "$URL")"
-row "GET /healthz on the gateway (one process, no hop)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/healthz")"
 
-# Social rows: a user with 1,000 followers (rows made directly in PostgreSQL:
-# registering 1,000 accounts through scrypt would take minutes) and a chat of 200 messages.
+# This machine's speed drifts by up to a fifth within minutes, so each measured row runs
+# PAIRS times back to back with the baseline: the row shows its median run, and its share
+# is the median of the pairs' shares.
+PAIRS="${BENCH_PAIRS:-3}"
+BASE_RUNS=()
+TARGETS=()
+# paired NAME TARGET_SHARE SCRIPT URL [VAR=VALUE...]
+paired() {
+    local name="$1" target="$2" script="$3" url="$4"
+    shift 4
+    local runs=() shares=() base run
+    for pair in $(seq "$PAIRS"); do
+        base="$(measure "$CONNECTIONS" report.lua "http://127.0.0.1:$HELLO_PORT/")"
+        run="$(measure "$CONNECTIONS" "$script" "$url" "$@")"
+        BASE_RUNS+=("$base")
+        runs+=("$run")
+        shares+=("$(python3 -c "print(round(100 * ${run%% *} / max(${base%% *}, 1), 1))")")
+    done
+    local share
+    share="$(median "${shares[@]}")"
+    row "$name, median of $PAIRS" "$CONNECTIONS" "$(median "${runs[@]}")" "$share"
+    TARGETS+=("$name|$share|$target|${shares[*]}")
+}
+
+# The data the logged-in rows read: 200 viewers, a feed of 30 videos by 30 authors with
+# some liked and some authors followed, 20 comments by 20 authors, 300 followers.
+Scripts/bench/seed.sh "$URL"
+source "$ROOT/.local/bench/env"
 PSQL=(psql -h 127.0.0.1 -p "${DOUYIN_PG_PORT:-55432}" -U douyin -d douyin -qAt -v ON_ERROR_STOP=1)
-"${PSQL[@]}" <<SQL
-INSERT INTO users.profiles (id, name)
-SELECT 900000000 + g, 'follower' || g FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING;
-INSERT INTO users.follows (follower_id, followee_id)
-SELECT 900000000 + g, $USER_ID FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING;
-UPDATE users.profiles SET follower_count = (SELECT count(*) FROM users.follows WHERE followee_id = $USER_ID) WHERE id = $USER_ID;
-SQL
-PEER="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}p&password=benchpass1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])')"
-for i in $(seq 200); do
-    curl -fsS -o /dev/null -X POST "$URL/douyin/message/action/?to_user_id=$PEER&action_type=1&content=m$i&token=$TOKEN"
-done
-row "GET /douyin/relation/follower/list/ (1,000 followers, first page of 100)" "$CONNECTIONS" \
-    "$(measure "$CONNECTIONS" report.lua "$URL/douyin/relation/follower/list/?user_id=$USER_ID&token=$TOKEN")"
-LAST="$(curl -fsS "$URL/douyin/message/chat/?to_user_id=$PEER&token=$TOKEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message_list"][-1]["create_time"])')"
-row "GET /douyin/message/chat/ polling (nothing new)" "$CONNECTIONS" \
-    "$(measure "$CONNECTIONS" report.lua "$URL/douyin/message/chat/?to_user_id=$PEER&pre_msg_time=$LAST&token=$TOKEN")"
+TOKEN="$BENCH_FOLLOWED_TOKEN"
+USER_ID="$BENCH_FOLLOWED"
+ROTATING=(BENCH_VIEWERS="$BENCH_VIEWERS" BENCH_AUTHORS="$BENCH_AUTHORS" BENCH_FIRST_VIDEO="$BENCH_FIRST_VIDEO" BENCH_LAST_VIDEO="$BENCH_LAST_VIDEO")
 
-# Video rows: 1,000 videos (rows made directly, all pointing at one real uploaded file),
-# likes toggled by 16 users, a comment list of 100.
-CLIP="$ROOT/.local/bench-clip.mp4"
-ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=10 -t 1 -pix_fmt yuv420p "$CLIP"
-curl -fsS -o /dev/null -F "data=@$CLIP" -F "title=bench" "$URL/douyin/publish/action/?token=$TOKEN"
-"${PSQL[@]}" <<SQL
-INSERT INTO video.videos (author_id, title, play_key, cover_key, published_at)
-SELECT $USER_ID, 'bench ' || g, v.play_key, v.cover_key, v.published_at - g
-FROM generate_series(1, 1000) g, (SELECT play_key, cover_key, published_at FROM video.videos WHERE author_id = $USER_ID ORDER BY id DESC LIMIT 1) v;
-SQL
-FIRST_VIDEO="$("${PSQL[@]}" -c "SELECT min(id) FROM video.videos")"
-LAST_VIDEO="$("${PSQL[@]}" -c "SELECT max(id) FROM video.videos")"
-row "GET /douyin/feed/ (30 videos, anonymous)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/feed/")"
-FEED_ROW=$((${#ROWS[@]} - 1))
-row "GET /douyin/feed/ (30 videos, with token)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/feed/?token=$TOKEN")"
-TOKENS=""
-for i in $(seq 16); do
-    T="$(curl -fsS -X POST "$URL/douyin/user/register/?username=${NAME}f$i&password=benchpass1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
-    TOKENS="$TOKENS,$T"
-done
-export BENCH_TOKENS="${TOKENS#,}" BENCH_FIRST_VIDEO="$FIRST_VIDEO" BENCH_LAST_VIDEO="$LAST_VIDEO"
-row "POST /douyin/favorite/action/ (random like/unlike, 16 users x 1,000 videos)" "$CONNECTIONS" "$(measure "$CONNECTIONS" favorite.lua "$URL")"
+paired "GET /douyin/feed/ with a token (30 videos by 30 authors, 200 rotating viewers)" 20 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_PATH='/douyin/feed/?token={token}'
+paired "GET /douyin/comment/list/ (20 comments by 20 authors, rotating viewers)" 15 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_PATH="/douyin/comment/list/?video_id=$BENCH_COMMENTED_VIDEO&token={token}"
+paired "GET /douyin/relation/follower/list/ (first page of 100 of 300, rotating viewers)" 10 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_PATH="/douyin/relation/follower/list/?user_id=$BENCH_FOLLOWED&token={token}"
+paired "POST /douyin/favorite/action/ (random like or unlike, 200 rotating users x 1,000 videos)" 15 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_METHOD=POST BENCH_PATH='/douyin/favorite/action/?video_id={video}&action_type={action}&token={token}'
 DRIFT="$("${PSQL[@]}" -c "SELECT count(*) FROM video.videos v WHERE v.favorite_count <> (SELECT count(*) FROM video.favorites f WHERE f.video_id = v.id)")"
 STATS_DRIFT="$("${PSQL[@]}" -c "SELECT count(*) FROM video.user_stats s WHERE s.favorite_count <> (SELECT count(*) FROM video.favorites f WHERE f.user_id = s.user_id) OR s.total_favorited <> (SELECT coalesce(sum(v.favorite_count), 0) FROM video.videos v WHERE v.author_id = s.user_id)")"
 log "counters checked after the like run: $DRIFT videos and $STATS_DRIFT users off"
-VIDEO="$LAST_VIDEO"
-"${PSQL[@]}" -c "INSERT INTO video.comments (video_id, user_id, content, created_at) SELECT $VIDEO, $USER_ID, 'comment ' || g, 0 FROM generate_series(1, 100) g; UPDATE video.videos SET comment_count = comment_count + 100 WHERE id = $VIDEO"
-row "GET /douyin/comment/list/ (100 comments)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/douyin/comment/list/?video_id=$VIDEO&token=$TOKEN")"
+[ "$DRIFT" = 0 ] && [ "$STATS_DRIFT" = 0 ] || die "like counters drifted from the rows they count: $DRIFT videos, $STATS_DRIFT users"
+paired "POST /douyin/message/action/ (200 rotating senders)" 15 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_METHOD=POST BENCH_PATH="/douyin/message/action/?to_user_id=$BENCH_PEER&action_type=1&content=hello%20{n}&token={token}"
+paired "GET /douyin/user/ (30 users, 200 rotating viewers)" 40 rotating.lua "$URL" \
+    "${ROTATING[@]}" BENCH_PATH='/douyin/user/?user_id={author}&token={token}'
+paired "GET /douyin/feed/ anonymous (30 videos)" 35 report.lua "$URL/douyin/feed/"
+BASELINE="$(median "${BASE_RUNS[@]}")"
+ROWS=("hello-world baseline (bare Hummingbird), median of ${#BASE_RUNS[@]}|$CONNECTIONS|$(tr ' ' '|' <<<"$BASELINE")|100.0" "${ROWS[@]}")
+USER_URL="$URL/douyin/user/?user_id=$USER_ID&token=$TOKEN"
+
+row "POST /douyin/user/register/ (scrypt)" 8 "$(measure 8 register.lua "$URL")"
+row "GET /healthz on the gateway (one process, no hop)" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$URL/healthz")"
+# A chat of 200 messages, polled for nothing new.
+for i in $(seq 200); do
+    curl -fsS -o /dev/null -X POST "$URL/douyin/message/action/?to_user_id=$BENCH_PEER&action_type=1&content=m$i&token=$TOKEN"
+done
+LAST="$(curl -fsS "$URL/douyin/message/chat/?to_user_id=$BENCH_PEER&token=$TOKEN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message_list"][-1]["create_time"])')"
+row "GET /douyin/message/chat/ polling (nothing new)" "$CONNECTIONS" \
+    "$(measure "$CONNECTIONS" report.lua "$URL/douyin/message/chat/?to_user_id=$BENCH_PEER&pre_msg_time=$LAST&token=$TOKEN")"
+NAME="bench$(date +%s%N | tail -c 9)"
+curl -fsS -o /dev/null -X POST "$URL/douyin/user/register/?username=$NAME&password=benchpass1"
 BIG="$ROOT/.local/bench-1mb.mp4"
 # Noise keeps the encoder from compressing it below about 1 MB.
 ffmpeg -v error -y -f lavfi -i testsrc=size=640x360:rate=25 -vf noise=alls=60:allf=t+u -t 3 -b:v 2M -pix_fmt yuv420p "$BIG"
@@ -155,70 +151,36 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "- machine: $(nproc) cores ($CPU), ${MEM} GiB memory, $(uname -sr)"
-    echo "- build: release; gateway rate limit per address off; wrk $THREADS threads, $DURATION per row, timeout 5 s"
+    echo "- build: release; gateway rate limit per address off; wrk $THREADS threads, $DURATION per run, timeout 5 s;"
+    echo "  rotating rows check every answer for \`\"status_code\":0\` (others count as errors)"
     echo
-    base="$(cut -d'|' -f3 <<<"${ROWS[0]}")"
-    # Each row's share of the baseline measured in this run: runs on different days differ by up
-    # to a factor of two here, shares within one run much less.
+    base="$(cut -d' ' -f1 <<<"$BASELINE")"
+    # Rows measured in pairs carry the median of their pairs' shares; the others are set
+    # against the baseline's median run.
     echo "| what | connections | req/s | share of baseline | p50 ms | p99 ms | errors | requests |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for row in "${ROWS[@]}"; do
-        IFS='|' read -r name connections rps p50 p99 errors requests <<<"$row"
-        share="$(python3 -c "print(f'{100 * $rps / max($base, 1):.1f}%')")"
-        echo "| $name | $connections | $rps | $share | $p50 | $p99 | $errors | $requests |"
+        IFS='|' read -r name connections rps p50 p99 errors requests share <<<"$row"
+        [ -n "$share" ] || share="$(python3 -c "print(round(100 * $rps / max($base, 1), 1))")"
+        echo "| $name | $connections | $rps | $share% | $p50 | $p99 | $errors | $requests |"
     done
     echo
-    feed="$(cut -d'|' -f3 <<<"${ROWS[$FEED_ROW]}")"
+    echo "Targets (share of the baseline, median of $PAIRS back-to-back pairs):"
+    echo
+    echo "| row | share | target | met | shares of the pairs |"
+    echo "|---|---:|---:|---|---|"
+    for target in "${TARGETS[@]}"; do
+        IFS='|' read -r name share goal pairs <<<"$target"
+        met="$(python3 -c "print('yes' if $share >= $goal else 'no')")"
+        echo "| $name | $share% | $goal% | $met | $pairs |"
+    done
+    echo
     echo "WebSocket fan-out through the gateway: $WS_DELIVERED messages/s delivered ($WS_SENT/s sent, each to 100 sockets)"
     echo "with $WS_SOCKETS sockets open on one chat instance; memory per socket: $WS_CHAT_KIB KiB in douyin-chat, $WS_GATEWAY_KIB KiB in"
     echo "the gateway (resident set growth while opening them)."
     echo "Publish of a $(($(stat -c %s "$BIG") / 1024)) KiB MP4 (probe, cover, store, insert): p50 $PUBLISH_P50 ms over 20 sequential uploads."
     echo "Counters after the like run: $DRIFT videos and $STATS_DRIFT users differ from the rows they count (0 and 0 = exact)."
     echo
-    echo "User info reaches $(median "${SHARES[@]}")% of the baseline's req/s (median of $PAIRS back-to-back pairs: ${SHARES[*]});"
-    echo "the anonymous feed $(python3 -c "print(round(100 * $feed / max($base, 1), 1))")%."
-    echo
-    echo "## Reading the numbers"
-    echo
-    echo "- A user-info request crosses the gateway and the user service. The assembled User is cached"
-    echo "  per (user, viewer) and checked against the user's version counter in Redis (one GET), so"
-    echo "  in this read-only run it costs no PostgreSQL query and no video RPC; after a write to that"
-    echo "  user it costs one profile query and one video.userStats RPC once. The anonymous feed's"
-    echo "  first page is cached the same way against the feed's version."
-    echo "- Each service runs here with one event loop (dev.sh gives a quarter of the cores), and a"
-    echo "  cached read never leaves it: the request's handler runs on its connection's loop, the"
-    echo "  Redis GET goes over that loop's pipelined connection, the gateway forwards the request as"
-    echo "  one RPC call on the multiplexed connection of the same loop (a Unix socket: dev.sh puts all"
-    echo "  processes on one node). So the /healthz row is one thread's worth; the hello-world"
-    echo "  baseline uses both cores in one process."
-    echo "- Logged-in pages (feed with a token, lists) are assembled per request: one batch RPC for the"
-    echo "  users, one query for the viewer's likes or follows. Their answers are written as JSON straight"
-    echo "  to bytes by the wire models (JSONWriter), and the user.users RPC travels in a compact binary"
-    echo "  encoding: Foundation's JSONEncoder and JSONDecoder had been about three fifths of the video"
-    echo "  service's CPU on the feed with a token."
-    echo "- At the user-info rate the two cores are saturated (gateway, user service, wrk, Redis): on"
-    echo "  2026-11-26 (a day the baseline made 66k req/s) roughly 42 us of CPU per request in the"
-    echo "  gateway and 26 us in the user service, over a"
-    echo "  quarter of it in the kernel (socket writes and the wake-ups of the other process), a fifth"
-    echo "  in Swift's reference counting and allocation inside NIO and Hummingbird, our own code a"
-    echo "  few percent per symbol. A cache hit answers with JSON encoded when the entry was filled."
-    echo "  The JSON access line each process writes per request is built as bytes with its fixed"
-    echo "  fields encoded once; logged through swift-log's metadata merging it cost a tenth of the rate."
-    echo "- Register and login are slow by design: scrypt (N=2^15, r=8: 32 MiB, tens of milliseconds"
-    echo "  each) on the auth service's own thread pool, half the cores by default. The row \"while"
-    echo "  logins run\" shows the other endpoints keep answering without errors while hashing runs;"
-    echo "  their throughput drops only by the CPU the hashes take, since no hash runs on an event loop."
-    echo "- Tried and measured: NIO's event loops as Swift's global executor (fewer req/s); handlers on"
-    echo "  their connection's loop as task executor (kept); two event loops per service instead of one"
-    echo "  (about a quarter fewer user-info req/s on two cores: more threads than cores); merging"
-    echo "  concurrent Redis commands over the blocking hiredis pool (superseded by Redis on the loops);"
-    echo "  gateway to service over HTTP/1.1 keep-alive connections (replaced by one RPC call per"
-    echo "  request: user info from about 9,400 to 13,000-15,000 req/s); one socket write per event-loop"
-    echo "  turn (FlushCoalescingHandler): kept for Redis commands and RPC replies (the user service's CPU"
-    echo "  per request fell by a fifth), dropped for the gateway's outgoing calls (a fifth fewer req/s:"
-    echo "  the gateway and the service then worked in alternating batches instead of side by side);"
-    echo "  one shared deadline timer per connection instead of a timer per RPC call or Redis command"
-    echo "  (kept: the timers had been about a tenth of the user service's CPU); RPC between processes"
-    echo "  of one node over Unix sockets instead of loopback TCP (kept: about 5% more user-info req/s)."
+    cat "$ROOT/manifest/docs/benchmarks-reading.md"
 } >"$OUT"
 cat "$OUT"

@@ -4,6 +4,7 @@
 --   {author} a random id of BENCH_AUTHORS (comma separated)
 --   {video}  a random id in BENCH_FIRST_VIDEO..BENCH_LAST_VIDEO
 --   {n}      a request counter (distinct message texts)
+--   {action} 1 or 2 at random (like or unlike)
 -- BENCH_METHOD is GET (default) or POST. Every answer's body is checked for
 -- "status_code":0; the ones without count as errors in the RESULT line.
 local viewers = {}
@@ -38,6 +39,7 @@ request = function()
         :gsub("{video}", function() return tostring(math.random(first, last)) end)
         :gsub("{author}", function() return authors[math.random(1, math.max(#authors, 1))] or "0" end)
         :gsub("{n}", tostring(counter))
+        :gsub("{action}", function() return tostring(math.random(1, 2)) end)
     return wrk.format(method, target)
 end
 
