@@ -22,6 +22,8 @@ URL="$(DOUYIN_BUILD=release DOUYIN_GATEWAY_RATE_PER_ADDRESS=0 Scripts/dev.sh res
 swift build -c release --product douyin-hello >&2
 BIN="$(swift build -c release --show-bin-path)"
 
+# The baseline must be this build's hello-world, not whatever already listens there.
+curl -fs "http://127.0.0.1:$HELLO_PORT/" >/dev/null 2>&1 && die "port $HELLO_PORT is in use (BENCH_HELLO_PORT)"
 HELLO_PORT="$HELLO_PORT" "$BIN/douyin-hello" >/dev/null 2>&1 &
 HELLO_PID=$!
 trap 'kill $HELLO_PID 2>/dev/null || true' EXIT
