@@ -97,35 +97,61 @@ final class FakeConnection: BlockingConnection, @unchecked Sendable {
         await #expect(throws: PoolError.shutDown(pool: "test")) { try await pool.withConnection { _, _ in () } }
     }
 
+    /// Blocks a pool thread until the test opens it.
+    final class Gate: Sendable {
+        private let open = ConditionLock(value: false)
+        func wait() {
+            open.lock(whenValue: true)
+            open.unlock()
+        }
+        func release() {
+            open.lock()
+            open.unlock(withValue: true)
+        }
+    }
+
+    /// Polls `condition` until it holds (the pool's state moves on its own threads).
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     @Test func waitingUnitsRunInOrderAndACancelledOneNever() async throws {
-        let (pool, _) = makePool(max: 1)
+        let (pool, _) = makePool(max: 1, timeout: .seconds(60))
+        let gate = Gate()
         let order = NIOLockedValueBox<[Int]>([])
-        let holding = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.2) } }
-        try await Task.sleep(for: .milliseconds(50))
-        let first = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(1) } } }
-        try await Task.sleep(for: .milliseconds(20))
-        let cancelled = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(2) } } }
-        try await Task.sleep(for: .milliseconds(20))
-        let third = Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(3) } } }
-        try await Task.sleep(for: .milliseconds(20))
-        cancelled.cancel()
-        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        let holding = Task { try await pool.withConnection { _, _ in gate.wait() } }
+        try await waitUntil { pool.usage.leased == 1 }
+        var waiting: [Task<Void, any Error>] = []
+        for unit in 1...3 {
+            waiting.append(Task { try await pool.withConnection { _, _ in order.withLockedValue { $0.append(unit) } } })
+            try await waitUntil { pool.usage.waiting == unit }
+        }
+        waiting[1].cancel()
+        await #expect(throws: CancellationError.self) { try await waiting[1].value }
+        gate.release()
         try await holding.value
-        try await first.value
-        try await third.value
+        try await waiting[0].value
+        try await waiting[2].value
         #expect(order.withLockedValue { $0 } == [1, 3])
         await pool.shutdown()
     }
 
     @Test func shutdownFailsWaitingUnitsAndLetsTheRunningOneFinish() async throws {
-        let (pool, opened) = makePool(max: 1)
-        let running = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 0.2); return 7 } }
-        try await Task.sleep(for: .milliseconds(50))
+        let (pool, opened) = makePool(max: 1, timeout: .seconds(60))
+        let gate = Gate()
+        let running = Task { try await pool.withConnection { _, _ in gate.wait(); return 7 } }
+        try await waitUntil { pool.usage.leased == 1 }
         let waiting = Task { try await pool.withConnection { _, _ in 8 } }
-        try await Task.sleep(for: .milliseconds(20))
-        await pool.shutdown()
-        #expect(try await running.value == 7)
+        try await waitUntil { pool.usage.waiting == 1 }
+        let shutdown = Task { await pool.shutdown() }
         await #expect(throws: PoolError.shutDown(pool: "test")) { try await waiting.value }
+        gate.release()
+        await shutdown.value
+        #expect(try await running.value == 7)
         #expect(opened.withLockedValue { $0 } == 1)
     }
 }

@@ -25,7 +25,9 @@ public final class ViewerFlags: Sendable {
     /// Facts kept per viewer; a viewer who saw more starts over.
     private let maxPerViewer: Int
 
-    public init(maxViewers: Int = 20_000, maxPerViewer: Int = 4_096, maxAge: Duration = .seconds(5)) {
+    /// At most twice `maxViewers` viewers are held (two generations), each with at most
+    /// `maxPerViewer` facts: a viewer sees a page or two within `maxAge`, far fewer.
+    public init(maxViewers: Int = 10_000, maxPerViewer: Int = 512, maxAge: Duration = .seconds(5)) {
         self.entries = NIOLockedValueBox(GenerationalCache(capacity: maxViewers))
         self.maxAge = maxAge
         self.maxPerViewer = maxPerViewer
