@@ -27,7 +27,9 @@ public enum VideoService {
             users: knownUsers,
             identity: host.identityResolver,
             media: media,
-            feedHead: FeedHeadCache(versions: versions)
+            feedHead: FeedHeadCache(versions: versions),
+            viewerPages: ViewerFeedPages(),
+            versions: versions
         ).add(to: router)
         InteractionRoutes(
             interactions: Interactions(

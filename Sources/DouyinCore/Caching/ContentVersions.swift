@@ -39,6 +39,16 @@ public struct ContentVersions: Sendable {
         return Dictionary(zip(ids, values.map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
     }
 
+    /// The feed's version and these users', in one MGET.
+    public func feedAndUsers(_ ids: [UserID]) async throws -> (feed: Int64, users: [UserID: Int64]) {
+        let reply = try await redis.send(["MGET", Self.feedKey] + ids.map(Self.userKey))
+        guard let values = reply.array, values.count == ids.count + 1 else {
+            throw RedisError.reply("MGET answered \(reply) for \(ids.count + 1) keys")
+        }
+        let users = Dictionary(zip(ids, values.dropFirst().map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
+        return (values[0].integer ?? 0, users)
+    }
+
     /// A video's version (its comments); throws when Redis cannot say.
     public func video(_ id: Int64) async throws -> Int64 {
         try await redis.send("GET", Self.videoKey(id)).integer ?? 0

@@ -14,6 +14,8 @@ struct VideoRoutes {
     let identity: IdentityResolver
     let media: MediaBase
     let feedHead: FeedHeadCache
+    let viewerPages: ViewerFeedPages
+    let versions: ContentVersions
     static let feedPageSize = 30
 
     func add(to router: Router<DouyinRequestContext>) {
@@ -35,6 +37,19 @@ struct VideoRoutes {
                 return try head.oldest == nil
                     ? APIResponse(FeedResponse(nextTime: bound, videoList: [])).response(from: request, context: context)
                     : head.response.response(from: request, context: context)
+            }
+            if let viewer, isHeadRequest {
+                let current = try? await versions.feedAndUsers([viewer])
+                let page = try await viewerPages.page(
+                    viewer: viewer, mediaBase: mediaBase, feedVersion: current?.feed, viewerVersion: current?.users[viewer]
+                ) { () async throws -> EncodedAPIResponse? in
+                    guard let rows = try await feedHead.rows(bound: bound, isHeadRequest: true, version: current?.feed, load: loadHead),
+                        let oldest = rows.last?.publishedAt
+                    else { return nil }
+                    let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
+                    return EncodedAPIResponse(FeedResponse(nextTime: oldest, videoList: videos))
+                }
+                if let page { return try page.response(from: request, context: context) }
             }
             let rows: [VideoStore.Row]
             if viewer != nil, let cached = try await feedHead.rows(bound: bound, isHeadRequest: isHeadRequest, load: loadHead) {

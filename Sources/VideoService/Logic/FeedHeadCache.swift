@@ -81,8 +81,10 @@ final class FeedHeadCache: Sendable {
 
     /// The newest page's rows if they answer a request bounded by `bound`; nil
     /// when the caller must query (or Redis cannot say whether they are current).
-    func rows(bound: Int64, isHeadRequest: Bool, load: @escaping Load) async throws -> [VideoStore.Row]? {
-        guard let current = try? await versions.feed() else { return nil }
+    /// - Parameter version: the feed's version if the caller read it already.
+    func rows(bound: Int64, isHeadRequest: Bool, version: Int64? = nil, load: @escaping Load) async throws -> [VideoStore.Row]? {
+        let read = version == nil ? try? await versions.feed() : nil
+        guard let current = version ?? read else { return nil }
         if let cached = cachedRows(at: current) {
             return bound > (cached.first?.publishedAt ?? .min) ? cached : nil
         }
