@@ -103,7 +103,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
                     },
                     fail: { continuation.resume(throwing: $0) }
                 )
-                submit(job, continuation: continuation)
+                submit(job)
             }
         } onCancel: {
             queue.remove(id)?.fail(CancellationError())
@@ -112,22 +112,22 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
 
     /// Queues a unit: fails it at once if the pool is shut down, else gives it a
     /// timeout if it has to wait for a worker.
-    private func submit<T>(_ job: Job<Connection>, continuation: CheckedContinuation<T, any Error>) {
+    private func submit(_ job: Job<Connection>) {
         let id = job.id
-                switch queue.enqueue(job) {
-                case .shutDown:
-                    continuation.resume(throwing: PoolError.shutDown(pool: name))
-                case .taken:
-                    break
-                case .waiting:
-                    // A timer on an event loop, not a sleeping task: under load most
-                    // units wait here, and a task per wait costs more than the query.
-                    let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-                    let timer = eventLoop.scheduleTask(in: TimeAmount(acquireTimeout)) { [queue, name] () -> Void in
-                        queue.remove(id)?.fail(PoolError.acquireTimeout(pool: name))
-                    }
-                    if !queue.attach(timer, to: id) { timer.cancel() }
-                }
+        switch queue.enqueue(job) {
+        case .shutDown:
+            job.fail(PoolError.shutDown(pool: name))
+        case .taken:
+            break
+        case .waiting:
+            // A timer on an event loop, not a sleeping task: under load most
+            // units wait here, and a task per wait costs more than the query.
+            let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+            let timer = eventLoop.scheduleTask(in: TimeAmount(acquireTimeout)) { [queue, name] () -> Void in
+                queue.remove(id)?.fail(PoolError.acquireTimeout(pool: name))
+            }
+            if !queue.attach(timer, to: id) { timer.cancel() }
+        }
     }
 
     /// Fails the units still waiting, lets running ones finish, closes every connection.
@@ -179,7 +179,7 @@ extension BlockingPool where Connection: BatchingConnection {
                     work: .batched(item: item, finish: { continuation.resume(with: $0.map { $0 as! Connection.BatchOutput }) }, run: run),
                     fail: { continuation.resume(throwing: $0) }
                 )
-                submit(job, continuation: continuation)
+                submit(job)
             }
         } onCancel: {
             queue.remove(id)?.fail(CancellationError())
