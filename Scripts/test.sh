@@ -80,6 +80,11 @@ if [ $# -eq 0 ] && [ "${DOUYIN_FUZZ_SECONDS:-240}" != 0 ]; then
     done
     wait_for_stack "http://127.0.0.1:$GATEWAY_PORT" "$REDIS_PORT" "$(cat "$FUZZ/gateway.pid")" "$FUZZ" "$FUZZ"
     DOUYIN_FUZZ_PIDS="$(cat "$FUZZ"/*.pid | tr '\n' ' ')" Scripts/fuzz.sh "http://127.0.0.1:$GATEWAY_PORT" \
-        || { tail -n 30 "$FUZZ"/*.log >&2; die "fuzzing failed"; }
+        || {
+            tail -n 30 "$FUZZ"/*.log >&2
+            # A process that crashed says why at the top of its backtrace, far above the tail.
+            grep -h -A 40 -m 1 -E "Fatal error|Crash|💣" "$FUZZ"/*.log >&2 || true
+            die "fuzzing failed"
+        }
     for pid_file in "$FUZZ"/*.pid; do kill -TERM "$(cat "$pid_file")" 2>/dev/null || true; done
 fi
