@@ -10,6 +10,18 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
     .systemLibrary(name: name, path: "Sources/CLibraries/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
 }
 
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioLocks = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let nioFoundation = Target.Dependency.product(name: "NIOFoundationCompat", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
 let package = Package(
     name: "douyin-swift",
     platforms: [.macOS(.v14)],
@@ -32,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
@@ -91,38 +105,92 @@ let package = Package(
         .target(name: "DouyinMedia", dependencies: ["CFFmpeg"], swiftSettings: swiftSettings),
 
         // Wire types and the system-wide error table.
-        .target(name: "DouyinModels", swiftSettings: swiftSettings),
+        .target(name: "DouyinModels", dependencies: [httpTypes], swiftSettings: swiftSettings),
 
-        // The shared core: HTTP glue, RPC, registry, config, lifecycle, observability.
+        // The shared core, one module per job (the graph is in manifest/docs/architecture.md;
+        // Scripts/check-modules.sh fails when a module imports one above it).
         .target(
-            name: "DouyinCore",
+            name: "DouyinObservability",
             dependencies: [
-                "DouyinModels", "DouyinNIO", "DouyinRedis", "DouyinPostgres", "DouyinCrypto",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOExtras", package: "swift-nio-extras"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                "DouyinModels", nioCore, nioPosix, nioLocks, nioFoundation, log, metrics, serviceLifecycle,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "DouyinCaching", dependencies: [nioLocks], swiftSettings: swiftSettings),
+        .target(
+            name: "DouyinDiscovery",
+            dependencies: ["DouyinModels", "DouyinRedis", "DouyinObservability", nioLocks, log, serviceLifecycle],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DouyinRPC",
+            dependencies: [
+                "DouyinModels", "DouyinNIO", "DouyinDiscovery", "DouyinObservability",
+                nioCore, nioPosix, nioLocks, nioFoundation, httpTypes, log, metrics, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DouyinIdentity",
+            dependencies: ["DouyinModels", "DouyinCrypto", nioLocks, httpTypes, log],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DouyinHTTP",
+            dependencies: [
+                "DouyinModels", "DouyinCrypto", "DouyinObservability", "DouyinRPC", "DouyinIdentity",
+                hummingbird, hummingbirdCore, nioCore, nioLocks, nioFoundation, nioHTTP1, httpTypes, log, metrics,
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Clients of one service's contract that several services share (users, versions, keys).
+        .target(
+            name: "DouyinClients",
+            dependencies: [
+                "DouyinModels", "DouyinRedis", "DouyinCaching", "DouyinRPC", "DouyinIdentity", "DouyinHTTP", nioLocks, log,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin host that composes the rest into one process.
+        .target(
+            name: "DouyinHost",
+            dependencies: [
+                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinObservability", "DouyinDiscovery",
+                "DouyinRPC", "DouyinIdentity", "DouyinHTTP", "DouyinClients",
+                hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, log, metrics, serviceLifecycle,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // One library per service, so its logic is testable without a process.
-        .target(name: "AuthService", dependencies: ["DouyinCore", "DouyinCrypto"], swiftSettings: swiftSettings),
-        .target(name: "UserService", dependencies: ["DouyinCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "AuthService",
+            dependencies: [
+                "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinModels", "DouyinCrypto", "DouyinPostgres", "DouyinRedis",
+                hummingbird, nioCore, nioPosix, nioLocks, httpTypes, log, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "UserService",
+            dependencies: [
+                "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinCaching", "DouyinModels", "DouyinPostgres",
+                hummingbird,
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VideoService",
             dependencies: [
-                "DouyinCore", "DouyinMedia", "DouyinCrypto",
+                "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinCaching", "DouyinObservability",
+                "DouyinModels", "DouyinPostgres", "DouyinMedia", "DouyinCrypto",
+                hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -131,13 +199,19 @@ let package = Package(
         ),
         .target(
             name: "ChatService",
-            dependencies: ["DouyinCore", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")],
+            dependencies: [
+                "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinModels", "DouyinPostgres", "DouyinRedis",
+                hummingbird, nioLocks, log, serviceLifecycle,
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Gateway",
             dependencies: [
-                "DouyinCore", "DouyinCrypto",
+                "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinDiscovery", "DouyinIdentity", "DouyinObservability",
+                "DouyinModels", "DouyinCrypto",
+                hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -169,12 +243,26 @@ let package = Package(
             name: "DouyinNIOTests",
             dependencies: ["DouyinNIO", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
+        .testTarget(name: "DouyinModelsTests", dependencies: ["DouyinModels", "DouyinRPC", nioCore, httpTypes]),
+        .testTarget(name: "DouyinObservabilityTests", dependencies: ["DouyinObservability", "DouyinModels", log, nioPosix]),
+        .testTarget(name: "DouyinCachingTests", dependencies: ["DouyinCaching", "DouyinClients", "DouyinModels", nioLocks]),
         .testTarget(
-            name: "DouyinCoreTests",
+            name: "DouyinDiscoveryTests",
+            dependencies: ["DouyinDiscovery", "DouyinModels", "DouyinRedis", "DouyinTestSupport", log, serviceLifecycle]
+        ),
+        .testTarget(
+            name: "DouyinRPCTests",
             dependencies: [
-                "DouyinCore", "DouyinTestSupport",
+                "DouyinRPC", "DouyinDiscovery", "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinObservability",
+                hummingbird, nioCore, nioPosix, nioLocks, httpTypes, .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DouyinHTTPTests",
+            dependencies: [
+                "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC", "DouyinObservability", "DouyinTestSupport",
+                hummingbird, hummingbirdCore, nioPosix, httpTypes, log,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
@@ -195,7 +283,7 @@ let package = Package(
         .target(
             name: "DouyinTestSupport",
             dependencies: [
-                "DouyinModels", "DouyinCore", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
+                "DouyinModels", "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -15,6 +15,7 @@ cd "$ROOT"
 ensure_packages
 
 Scripts/check-deploy.sh
+Scripts/check-modules.sh
 
 WORK="$(mktemp -d /tmp/douyin-test.XXXXXX)"
 chmod 755 "$WORK"
@@ -54,7 +55,8 @@ export DOUYIN_SQL_DIR="$ROOT/manifest/sql"
 export DOUYIN_CONFIG_DIR="$ROOT/manifest/config"
 
 log "building"
-if ! swift build --build-tests >"$WORK/build.log" 2>&1; then
+# An import without a declared dependency fails the build (each module lists what it uses).
+if ! swift build --build-tests --explicit-target-dependency-import-check=error >"$WORK/build.log" 2>&1; then
     cat "$WORK/build.log" >&2
     die "build failed"
 fi

@@ -1,5 +1,5 @@
-import DouyinCore
 import DouyinCrypto
+import DouyinHost
 import DouyinModels
 import NIOCore
 

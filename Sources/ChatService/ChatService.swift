@@ -1,4 +1,6 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
+import DouyinHost
 import DouyinModels
 import Hummingbird
 import HummingbirdWebSocket

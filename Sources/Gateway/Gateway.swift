@@ -1,6 +1,10 @@
 import AsyncHTTPClient
-import DouyinCore
+import DouyinDiscovery
+import DouyinHTTP
+import DouyinHost
 import DouyinModels
+import DouyinObservability
+import DouyinRPC
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore

@@ -1,5 +1,6 @@
-import DouyinCore
+import DouyinDiscovery
 import DouyinModels
+import DouyinRPC
 import HTTPTypes
 import Hummingbird
 import HummingbirdWSClient
@@ -53,11 +54,11 @@ struct SocketProxy: Sendable {
         }
         var configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameBytes)
         if let secret = internalSecret {
-            configuration.additionalHeaders[HTTPField.Name(InternalHeader.userID)!] = String(user)
-            configuration.additionalHeaders[HTTPField.Name(InternalHeader.secret)!] = secret
+            configuration.additionalHeaders[.douyinUserID] = String(user)
+            configuration.additionalHeaders[.douyinSecret] = secret
         }
         if let authorization = request.headers[.authorization] { configuration.additionalHeaders[.authorization] = authorization }
-        configuration.additionalHeaders[HTTPField.Name(InternalHeader.clientAddress)!] = remoteAddress ?? "unknown"
+        configuration.additionalHeaders[.douyinClientAddress] = remoteAddress ?? "unknown"
         do {
             try await WebSocketClient.connect(
                 url: "ws://\(instance.host):\(instance.httpPort)\(request.uri.string)", configuration: configuration, logger: logger

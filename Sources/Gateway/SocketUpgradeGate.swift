@@ -1,5 +1,7 @@
-import DouyinCore
+import DouyinHTTP
 import DouyinModels
+import DouyinObservability
+import DouyinRPC
 import HummingbirdCore
 import Logging
 import NIOCore

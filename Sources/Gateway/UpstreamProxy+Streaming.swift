@@ -1,6 +1,8 @@
 import AsyncHTTPClient
-import DouyinCore
+import DouyinDiscovery
+import DouyinHTTP
 import DouyinModels
+import DouyinRPC
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
-import DouyinCore
+import DouyinHTTP
 import DouyinModels
+import DouyinObservability
+import DouyinRPC
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -75,15 +77,15 @@ struct UpstreamProxy: Sendable {
             guard !Self.hopByHop.contains(name), !name.hasPrefix(InternalHeader.prefix), name != "host" else { continue }
             fields.append(field)
         }
-        if let host = request.head.authority { fields[Self.forwardedHost] = host }
-        fields[Self.clientAddress] = context.remoteAddress ?? "unknown"
+        if let host = request.head.authority { fields[.forwardedHost] = host }
+        fields[.douyinClientAddress] = context.remoteAddress ?? "unknown"
         if let scope = RPCCallContext.current {
-            fields[Self.requestID] = scope.requestID
-            fields[Self.traceparent] = scope.traceparent
+            fields[.requestID] = scope.requestID
+            fields[.traceparent] = scope.traceparent
         }
         if case .user(let id) = identity, let secret = internalSecret {
-            fields[Self.userID] = String(id)
-            fields[Self.secret] = secret
+            fields[.douyinUserID] = String(id)
+            fields[.douyinSecret] = secret
         }
         return fields
     }
@@ -101,13 +103,6 @@ struct UpstreamProxy: Sendable {
         fields.removeAll { hopByHop.contains($0.name.canonicalName) }
         return fields
     }
-
-    private static let forwardedHost = HTTPField.Name("x-forwarded-host")!
-    private static let clientAddress = HTTPField.Name(InternalHeader.clientAddress)!
-    private static let requestID = HTTPField.Name(InternalHeader.requestID)!
-    private static let traceparent = HTTPField.Name("traceparent")!
-    private static let userID = HTTPField.Name(InternalHeader.userID)!
-    private static let secret = HTTPField.Name(InternalHeader.secret)!
 
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",

@@ -1,4 +1,5 @@
-import DouyinCore
+import DouyinClients
+import DouyinHost
 import DouyinModels
 
 /// `douyin-user`: profiles and follows; user info, relation action and lists.

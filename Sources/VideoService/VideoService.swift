@@ -1,4 +1,5 @@
-import DouyinCore
+import DouyinClients
+import DouyinHost
 import DouyinModels
 import Foundation
 

@@ -1,4 +1,4 @@
-import DouyinCore
 import AuthService
+import DouyinHost
 
 await ServiceMain.run(.auth, AuthService.run(config:))

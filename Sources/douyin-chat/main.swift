@@ -1,4 +1,4 @@
-import DouyinCore
 import ChatService
+import DouyinHost
 
 await ServiceMain.run(.chat, ChatService.run(config:))

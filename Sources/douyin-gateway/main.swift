@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinHost
 import Gateway
 
 await ServiceMain.run(.gateway, Gateway.run(config:))

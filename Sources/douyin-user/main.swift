@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinHost
 import UserService
 
 await ServiceMain.run(.user, UserService.run(config:))

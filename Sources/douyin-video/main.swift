@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinHost
 import VideoService
 
 await ServiceMain.run(.video, VideoService.run(config:))

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import DouyinCore
+import DouyinHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,12 +1,13 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
 import DouyinRedis
 import DouyinTestSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-@testable import UserService
 import Testing
+@testable import UserService
 
 /// The user-info cache against a real Redis: users are reused while their version
 /// holds, follow flags while the viewer's version holds, and each is rebuilt, with

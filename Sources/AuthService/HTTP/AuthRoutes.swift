@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinHTTP
 import DouyinModels
 import HTTPTypes
 import Hummingbird
@@ -19,7 +19,7 @@ struct AuthRoutes {
             // simply fails like any wrong one.
             let username = try context.params.string("username", codePoints: 0...Int.max)
             let password = try context.params.string("password", codePoints: 0...Int.max)
-            let address = request.headers[HTTPField.Name(InternalHeader.clientAddress)!] ?? "unknown"
+            let address = request.headers[.douyinClientAddress] ?? "unknown"
             return APIResponse(try await login.login(username: username, password: password, clientAddress: address))
         }
     }

@@ -1,5 +1,5 @@
-import DouyinCore
 import DouyinModels
+import DouyinRPC
 import Logging
 
 /// Creates an account: credentials here, profile in the user service, then a token.

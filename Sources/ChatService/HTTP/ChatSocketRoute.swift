@@ -1,5 +1,7 @@
-import DouyinCore
+import DouyinHTTP
+import DouyinIdentity
 import DouyinModels
+import DouyinRPC
 import Hummingbird
 import HummingbirdWebSocket
 

@@ -1,4 +1,5 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
 
 /// Sending messages and reading a conversation (API.md 6.15, 6.16).

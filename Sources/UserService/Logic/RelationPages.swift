@@ -1,4 +1,5 @@
-import DouyinCore
+import DouyinCaching
+import DouyinClients
 import DouyinModels
 
 /// Pages of the relation lists, kept in memory while the listed user's

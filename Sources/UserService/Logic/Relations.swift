@@ -1,5 +1,7 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
+import DouyinRPC
 
 /// Follow and unfollow, and the three relation lists (API.md 6.11 to 6.14).
 public struct Relations: Sendable {

@@ -1,5 +1,7 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
+import DouyinRPC
 
 /// Builds User objects for many ids at once, relative to a viewer.
 ///

@@ -1,5 +1,5 @@
-import DouyinCore
 import DouyinModels
+import DouyinRPC
 
 /// Methods other services call on `douyin-user`.
 struct UserRPCMethods {

@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinRPC
 import HTTPTypes
 import Hummingbird
 
@@ -9,7 +9,7 @@ struct MediaBase: Sendable {
 
     func base(for request: Request) -> String {
         if let publicBaseURL { return publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL }
-        let host = request.headers[HTTPField.Name("x-forwarded-host")!] ?? request.head.authority ?? "127.0.0.1:8080"
+        let host = request.headers[.forwardedHost] ?? request.head.authority ?? "127.0.0.1:8080"
         return "http://\(host)"
     }
 }

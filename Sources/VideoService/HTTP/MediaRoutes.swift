@@ -1,5 +1,6 @@
-import DouyinCore
+import DouyinHTTP
 import DouyinModels
+import DouyinRPC
 import HTTPTypes
 import Hummingbird
 

@@ -1,5 +1,8 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
+import DouyinIdentity
 import DouyinModels
+import DouyinRPC
 import Foundation
 import HTTPTypes
 import Hummingbird

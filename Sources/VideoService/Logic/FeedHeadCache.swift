@@ -1,5 +1,7 @@
-import DouyinCore
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
+import DouyinObservability
 import NIOConcurrencyHelpers
 
 /// The feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.

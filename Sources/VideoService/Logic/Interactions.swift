@@ -1,4 +1,6 @@
-import DouyinCore
+import DouyinCaching
+import DouyinClients
+import DouyinHTTP
 import DouyinModels
 import Foundation
 

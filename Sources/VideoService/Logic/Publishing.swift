@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinClients
 import DouyinMedia
 import DouyinModels
 import Foundation

@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinClients
 import DouyinModels
 
 /// Turns video rows into Video objects for a viewer, with a constant number of

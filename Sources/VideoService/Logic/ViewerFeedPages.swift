@@ -1,4 +1,5 @@
-import DouyinCore
+import DouyinCaching
+import DouyinHTTP
 import DouyinModels
 
 /// The feed's first page as each viewer was last served it, encoded, while neither

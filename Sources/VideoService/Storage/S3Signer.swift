@@ -1,5 +1,5 @@
-import DouyinCore
 import DouyinCrypto
+import DouyinHTTP
 import Foundation
 
 /// AWS Signature Version 4 for S3 requests, as the AWS documentation specifies

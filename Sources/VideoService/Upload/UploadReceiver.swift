@@ -1,4 +1,4 @@
-import DouyinCore
+import DouyinHTTP
 import DouyinModels
 import Foundation
 import Hummingbird

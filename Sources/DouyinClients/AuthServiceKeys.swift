@@ -1,0 +1,12 @@
+import DouyinIdentity
+import DouyinModels
+import DouyinRPC
+import Logging
+
+extension AuthKeys {
+    /// Keys fetched from the auth service (`AuthRPC.PublicKeys`), the binding every
+    /// process that verifies tokens uses.
+    public static func fromAuthService(_ auth: RPCClient, logger: Logger) -> AuthKeys {
+        AuthKeys(logger: logger) { try await auth.call(AuthRPC.PublicKeys.self, Empty()).keys }
+    }
+}

@@ -1,0 +1,47 @@
+import DouyinModels
+import DouyinRPC
+
+/// User objects from `douyin-user`, for services that show users on their pages.
+///
+/// Kept in a local `UserCache` under the users' and the viewer's versions, so a
+/// page whose users and viewer did not change since costs one Redis MGET and no
+/// call; what changed comes in one batch call per kind (users, follow flags).
+public struct RemoteUsers: Sendable {
+    private let cache: UserCache
+    private let loaders: UserCache.Loaders
+
+    public init(client: RPCClient, versions: ContentVersions) {
+        self.cache = UserCache(versions: versions)
+        self.loaders = .remote(client)
+    }
+
+    /// The users among `ids` as `viewer` sees them. Every id must name a user: another
+    /// service's rows point only at users that exist, so a missing one is a bad answer.
+    public func users(_ ids: some Collection<UserID>, viewer: UserID?) async throws -> [UserID: User] {
+        let distinct = Array(Set(ids))
+        return try Self.complete(try await cache.users(distinct, viewer: viewer, load: loaders), asked: distinct)
+    }
+
+    /// The same with the versions of `ids` and `viewer` already read (nil: Redis could not say).
+    public func users(_ ids: some Collection<UserID>, viewer: UserID?, versions: [UserID: Int64]?) async throws -> [UserID: User] {
+        let distinct = Array(Set(ids))
+        return try Self.complete(try await cache.users(distinct, viewer: viewer, versions: versions, load: loaders), asked: distinct)
+    }
+
+    private static func complete(_ users: [UserID: User], asked: [UserID]) throws(DouyinError) -> [UserID: User] {
+        for id in asked where users[id] == nil {
+            throw DouyinError(.badUpstreamAnswer, "the user service did not return user \(id)")
+        }
+        return users
+    }
+}
+
+extension UserCache.Loaders {
+    /// Users and follow flags from `douyin-user`: one batch call for each kind of miss.
+    public static func remote(_ users: RPCClient) -> Self {
+        Self(
+            users: { ids in try await users.call(UserRPC.Users.self, .init(ids: ids, viewer: nil)).byID(asked: ids) },
+            followed: { viewer, ids in Set(try await users.call(UserRPC.Followed.self, .init(viewer: viewer, ids: ids)).ids) }
+        )
+    }
+}

@@ -1,0 +1,69 @@
+import DouyinModels
+import DouyinRPC
+import Hummingbird
+import NIOConcurrencyHelpers
+
+/// Token buckets per client address: each address may send `rate` requests a
+/// second on average, with bursts up to `burst`. Beyond that: 429 with Retry-After.
+public final class RateLimiter: Sendable {
+    public let rate: Double
+    public let burst: Double
+    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
+    private static let maxTracked = 100_000
+
+    struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    public init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = burst
+    }
+
+    /// Takes one token for `client`; false when its bucket is empty.
+    public func admit(_ client: String, now: ContinuousClock.Instant = .now) -> Bool {
+        buckets.withLockedValue { buckets in
+            if buckets.count >= Self.maxTracked { buckets.removeAll(keepingCapacity: true) }
+            var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
+            let elapsed = bucket.updated.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(burst, bucket.tokens + seconds * rate)
+            bucket.updated = now
+            let admitted = bucket.tokens >= 1
+            if admitted { bucket.tokens -= 1 }
+            buckets[client] = bucket
+            return admitted
+        }
+    }
+}
+
+/// Refuses work the process cannot take: too many requests in flight (503),
+/// or too many from one client address (429). Both answer at once with the JSON
+/// envelope instead of letting queues grow.
+public struct AdmissionMiddleware: RouterMiddleware {
+    public typealias Context = DouyinRequestContext
+
+    let limiter: RateLimiter?
+    let maxInFlight: Int
+    private let inFlight = NIOLockedValueBox(0)
+
+    public init(limiter: RateLimiter?, maxInFlight: Int) {
+        self.limiter = limiter
+        self.maxInFlight = maxInFlight
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let limiter, !limiter.admit(context.remoteAddress ?? "unknown") {
+            return .error(DouyinError(.rateLimited, retryAfter: 1))
+        }
+        let admitted = inFlight.withLockedValue { count in
+            guard count < maxInFlight else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { return .error(DouyinError(.serviceUnavailable, "overloaded, try again")) }
+        defer { inFlight.withLockedValue { $0 -= 1 } }
+        return try await next(request, context)
+    }
+}

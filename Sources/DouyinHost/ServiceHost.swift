@@ -1,0 +1,227 @@
+import DouyinClients
+import DouyinDiscovery
+import DouyinHTTP
+import DouyinIdentity
+import DouyinModels
+import DouyinObservability
+import DouyinPostgres
+import DouyinRPC
+import DouyinRedis
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Everything one service process shares, built once: config, logger, pools,
+/// registry, RPC server and clients; and the one code path that runs and stops it.
+///
+///     let host = try await ServiceHost(config: config, schema: "users")
+///     host.rpc.register(UserRPC.Users.self) { ... }
+///     let router = host.makeRouter()
+///     router.get("/douyin/user/") { ... }
+///     try await host.run(router)
+public final class ServiceHost: Sendable {
+    public let config: DouyinConfig
+    public let logger: Logger
+    /// One line per answered request, with the logger's label and metadata.
+    public let accessLog: AccessLog
+    public let redis: RedisClient
+    /// Present when the service owns a schema.
+    public let postgres: PostgresClient?
+    public let registry: ServiceRegistry
+    public let discovery: ServiceDiscovery
+    public let rpc: RPCServer
+    public let authKeys: AuthKeys
+    /// Present when an OTLP endpoint is configured.
+    public let spans: SpanExporter?
+    private let clients = NIOLockedValueBox<[ServiceName: RPCClient]>([:])
+    private let ports = BoundPorts()
+    private let draining = NIOLockedValueBox(false)
+
+    /// - Parameter schema: the PostgreSQL schema this service owns; its migrations
+    ///   in `manifest/sql/<service>/` are applied before the service registers.
+    public init(config: DouyinConfig, schema: String? = nil) async throws {
+        Observability.bootstrap(level: config.logLevel)
+        var logger = Logger(label: "douyin-\(config.service.rawValue)")
+        logger[metadataKey: "service"] = "\(config.service.rawValue)"
+        logger[metadataKey: "instance"] = "\(config.instanceID)"
+        self.config = config
+        self.logger = logger
+        self.accessLog = AccessLog(
+            label: logger.label,
+            metadata: ["service": "\(config.service.rawValue)", "instance": "\(config.instanceID)"],
+            level: logger.logLevel
+        )
+        self.redis = RedisClient(config.redis)
+        self.registry = ServiceRegistry(redis: redis)
+        self.discovery = ServiceDiscovery(registry: registry, redisConfiguration: config.redis, logger: logger)
+        self.spans = config.tracing.map { tracing in
+            SpanExporter(tracing, resource: [
+                ("service.name", "douyin-\(config.service.rawValue)"), ("service.instance.id", config.instanceID),
+                ("service.version", DouyinVersion.current),
+            ], logger: logger)
+        }
+        self.rpc = RPCServer(logger: logger, spans: spans)
+        if let schema {
+            let postgres = PostgresClient(config.postgres, logger: logger)
+            let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
+            try await Self.retrying("PostgreSQL migrations", logger: logger) {
+                try await migrator.migrate(postgres, logger: logger)
+            }
+            self.postgres = postgres
+        } else {
+            self.postgres = nil
+        }
+        let authClient = RPCClient(service: .auth, balancer: LoadBalancer(service: .auth, discovery: discovery))
+        self.authKeys = .fromAuthService(authClient, logger: logger)
+        clients.withLockedValue { $0[.auth] = authClient }
+    }
+
+    /// The RPC client for `service` (one per process, shared).
+    public func client(for service: ServiceName) -> RPCClient {
+        clients.withLockedValue { clients in
+            if let existing = clients[service] { return existing }
+            let client = RPCClient(service: service, balancer: LoadBalancer(service: service, discovery: discovery))
+            clients[service] = client
+            return client
+        }
+    }
+
+    public var identityResolver: IdentityResolver {
+        IdentityResolver(keys: authKeys, internalSecret: config.internalSecret)
+    }
+
+    /// A router with the shared middleware stack and the health and metrics routes.
+    /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
+    public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
+        let router = Router(context: DouyinRequestContext.self)
+        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, accessLog: accessLog, spans: spans))
+        router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
+        HealthRoutes(
+            isDraining: { [draining] in draining.withLockedValue { $0 } },
+            checks: readinessChecks,
+            beforeScrape: { [postgres, redis, discovery] in
+                for (pool, usage) in [("postgres", postgres?.usage), ("redis", redis.usage)] {
+                    guard let usage else { continue }
+                    Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "open")]).record(usage.open)
+                    Gauge(label: "douyin_pool_connections", dimensions: [("pool", pool), ("state", "leased")]).record(usage.leased)
+                    Gauge(label: "douyin_pool_waiters", dimensions: [("pool", pool)]).record(usage.waiting)
+                }
+                for (service, count) in discovery.knownInstanceCounts {
+                    Gauge(label: "douyin_registry_instances", dimensions: [("service", service.rawValue)]).record(count)
+                }
+            }
+        ).add(to: router)
+        return router
+    }
+
+    private var readinessChecks: [@Sendable () async throws -> Void] {
+        var checks: [@Sendable () async throws -> Void] = [{ [redis] in _ = try await redis.send("PING") }]
+        if let postgres { checks.append { try await postgres.query("SELECT 1") } }
+        return checks
+    }
+
+    /// Serves until SIGTERM or SIGINT; then deregisters, drains, closes pools, returns.
+    /// - Parameter server: the HTTP channel setup; a WebSocket upgrade channel where a service speaks WebSocket.
+    public func run<Context: RequestContext>(
+        _ router: Router<Context>,
+        server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0) },
+        extraServices: [any Service] = []
+    ) async throws where Context.Source == ApplicationRequestContextSource {
+        let responder = router.buildResponder()
+        rpc.serveForwardedHTTP(responder, logger: logger)
+        let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)
+        let rpcSocket = await bindRPCSocket()
+        ports.setRPC(rpcPort)
+        let app = Application(
+            responder: responder,
+            server: server,
+            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: nil, backlog: 1024),
+            onServerRunning: { [ports] channel in ports.setHTTP(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await run(app: app, rpcSocket: rpcSocket, extraServices: extraServices)
+    }
+
+    /// The Unix socket for callers on this node, when configured; TCP alone if it cannot be bound.
+    private func bindRPCSocket() async -> String? {
+        guard let directory = config.rpcSocketDirectory else { return nil }
+        let path = "\(directory)/\(config.instanceID).sock"
+        do {
+            try await rpc.bind(unixSocket: path)
+            return path
+        } catch {
+            logger.warning("RPC socket not bound; callers use TCP", metadata: ["path": "\(path)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func run(app: some ApplicationProtocol, rpcSocket: String?, extraServices: [any Service] = []) async throws {
+        let config = self.config
+        let registration = RegistrationService(registry: registry, ports: ports, ttl: config.registryTTL, logger: logger) { http, rpc in
+            ServiceInstance(
+                id: config.instanceID, service: config.service, host: config.advertiseHost, httpPort: http, rpcPort: rpc,
+                rpcSocket: rpcSocket, node: rpcSocket.map { _ in ServiceInstance.localNode },
+                version: DouyinVersion.current, startedAt: Int64(Date().timeIntervalSince1970 * 1000)
+            )
+        }
+        // Shutdown runs in reverse: leave the registry, mark unhealthy, stop the
+        // extras (which end long-lived sockets), drain HTTP, then RPC, then discovery,
+        // then send the last spans. A drain that overruns the deadline is cancelled,
+        // so SIGTERM always ends the process.
+        var configuration = ServiceGroupConfiguration(
+            services: (spans.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+                .init(service: discovery),
+                .init(service: RPCServerService(rpc)),
+                .init(service: app),
+            ] + extraServices.map { .init(service: $0) } + [
+                .init(service: DrainFlag(draining)),
+                .init(service: registration),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = config.drainTimeout
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
+        try await group.run()
+        for client in clients.withLockedValue({ Array($0.values) }) { await client.shutdown() }
+        await postgres?.shutdown()
+        await redis.shutdown()
+        logger.info("stopped")
+        LogWriter.standardOutput.flush()
+    }
+
+    /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).
+    @discardableResult
+    static func retrying<T>(_ what: String, logger: Logger, attempts: Int = 30, _ body: () async throws -> T) async throws -> T {
+        for attempt in 1..<attempts {
+            do {
+                return try await body()
+            } catch {
+                logger.warning("\(what) failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        return try await body()
+    }
+}
+
+/// Flips the health endpoint to 503 as soon as shutdown starts.
+struct DrainFlag: Service {
+    let flag: NIOLockedValueBox<Bool>
+
+    init(_ flag: NIOLockedValueBox<Bool>) { self.flag = flag }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        flag.withLockedValue { $0 = true }
+    }
+}

@@ -1,0 +1,121 @@
+@testable import DouyinCaching
+@testable import DouyinClients
+import NIOConcurrencyHelpers
+import Testing
+
+struct GenerationalCacheTests {
+    @Test func entriesUsedWithinAGenerationStay() {
+        var cache = GenerationalCache<Int, String>(capacity: 4)
+        cache[0] = "hot"
+        for key in 1...20 {
+            cache[key] = "cold \(key)"
+            #expect(cache[0] == "hot", "touched every insertion, so never dropped")
+        }
+        #expect(cache.count <= 8)
+    }
+
+    @Test func unusedEntriesAreDroppedAfterTwoGenerations() {
+        var cache = GenerationalCache<Int, Int>(capacity: 3)
+        cache[100] = 100
+        for key in 1...6 { cache[key] = key }
+        #expect(cache[100] == nil)
+        #expect(cache[6] == 6)
+    }
+
+    @Test func removing() {
+        var cache = GenerationalCache<Int, Int>(capacity: 2)
+        cache[1] = 1
+        cache[2] = 2
+        cache[1] = nil
+        cache[2] = nil
+        #expect(cache[1] == nil && cache[2] == nil && cache.count == 0)
+    }
+}
+
+struct ViewerFlagsTests {
+    /// A load that records what it was asked and answers from `holding`.
+    final class Loads: Sendable {
+        let asked = NIOLockedValueBox<[[Int64]]>([])
+        let holding: Set<Int64>
+        init(_ holding: Set<Int64>) { self.holding = holding }
+        var load: ViewerFlags.Load {
+            { ids in
+                self.asked.withLockedValue { $0.append(ids) }
+                return self.holding.intersection(ids)
+            }
+        }
+    }
+
+    @Test func onlyUnknownIdsAreLoadedAtTheSameVersion() async throws {
+        let flags = ViewerFlags()
+        let loads = Loads([2, 4])
+        #expect(try await flags.flags(viewer: 1, version: 5, ids: [1, 2, 3], load: loads.load) == [2])
+        #expect(try await flags.flags(viewer: 1, version: 5, ids: [2, 3, 4], load: loads.load) == [2, 4])
+        #expect(loads.asked.withLockedValue { $0 } == [[1, 2, 3], [4]])
+    }
+
+    @Test func anotherVersionForgetsEverything() async throws {
+        let flags = ViewerFlags()
+        _ = try await flags.flags(viewer: 1, version: 5, ids: [1, 2], load: Loads([1]).load)
+        let after = Loads([2])
+        #expect(try await flags.flags(viewer: 1, version: 6, ids: [1, 2], load: after.load) == [2])
+        #expect(after.asked.withLockedValue { $0 } == [[1, 2]])
+        // An answer loaded at the older version cannot come back.
+        let late = Loads([1])
+        let lookup = flags.lookup(viewer: 1, version: 5, ids: [1, 2])
+        #expect(lookup.unknown == [1, 2])
+        flags.remember(lookup, holding: try await late.load([1, 2]))
+        #expect(flags.lookup(viewer: 1, version: 6, ids: [1, 2]).unknown == [1, 2])
+    }
+
+    @Test func viewersAreSeparateAndNoVersionMeansNoMemory() async throws {
+        let flags = ViewerFlags()
+        _ = try await flags.flags(viewer: 1, version: 5, ids: [1], load: Loads([1]).load)
+        #expect(flags.lookup(viewer: 2, version: 5, ids: [1]).unknown == [1])
+        let loads = Loads([1])
+        _ = try await flags.flags(viewer: 3, version: nil, ids: [1], load: loads.load)
+        _ = try await flags.flags(viewer: 3, version: nil, ids: [1], load: loads.load)
+        #expect(loads.asked.withLockedValue { $0.count } == 2)
+    }
+
+    @Test func entriesExpire() async throws {
+        let flags = ViewerFlags(maxAge: .milliseconds(50))
+        _ = try await flags.flags(viewer: 1, version: 5, ids: [1], load: Loads([1]).load)
+        #expect(flags.lookup(viewer: 1, version: 5, ids: [1]).unknown.isEmpty)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(flags.lookup(viewer: 1, version: 5, ids: [1]).unknown == [1])
+        // Loaded again after expiry, the facts are remembered afresh, not merged into the expired entry.
+        let again = Loads([1])
+        #expect(try await flags.flags(viewer: 1, version: 5, ids: [1, 2], load: again.load) == [1])
+        #expect(flags.lookup(viewer: 1, version: 5, ids: [1, 2]).unknown.isEmpty)
+        #expect(again.asked.withLockedValue { $0 } == [[1, 2]])
+    }
+}
+
+struct VersionedCacheTests {
+    @Test func servesOnlyAtTheVersionItWasLoadedAt() async throws {
+        let cache = VersionedCache<String, Int>()
+        let loads = NIOLockedValueBox(0)
+        @Sendable func load() -> Int? { loads.withLockedValue { $0 += 1; return $0 } }
+        #expect(try await cache.value(for: "page", version: 1, load: load) == 1)
+        #expect(try await cache.value(for: "page", version: 1, load: load) == 1)
+        #expect(try await cache.value(for: "page", version: 2, load: load) == 2)
+        #expect(try await cache.value(for: "other", version: 2, load: load) == 3)
+        // Redis could not say: always loaded, never kept.
+        #expect(try await cache.value(for: "page", version: nil, load: load) == 4)
+        #expect(try await cache.value(for: "page", version: 2, load: load) == 2)
+    }
+
+    @Test func nothingLoadedIsNotKept() async throws {
+        let cache = VersionedCache<Int, Int>()
+        #expect(try await cache.value(for: 1, version: 1) { nil } == nil)
+        #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
+    }
+
+    @Test func entriesExpire() async throws {
+        let cache = VersionedCache<Int, Int>(maxAge: .milliseconds(50))
+        #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await cache.value(for: 1, version: 1) { 6 } == 6)
+    }
+}

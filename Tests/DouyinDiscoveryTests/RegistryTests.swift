@@ -1,0 +1,95 @@
+import DouyinDiscovery
+import DouyinModels
+import DouyinRedis
+import DouyinTestSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
+struct RegistryTests {
+    func instance(_ id: String = UUID().uuidString, service: ServiceName = .chat) -> ServiceInstance {
+        ServiceInstance(id: id, service: service, host: "127.0.0.1", httpPort: 1, rpcPort: 2, version: "t", startedAt: 0)
+    }
+
+    @Test func expiredInstanceDisappears() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let registry = ServiceRegistry(redis: redis)
+        let record = instance()
+        try await registry.register(record, ttl: .seconds(3))
+        #expect(try await registry.instances(of: .chat).contains(record))
+        try await Task.sleep(for: .milliseconds(3300))
+        #expect(try await !registry.instances(of: .chat).contains(record))
+        await redis.shutdown()
+    }
+
+    @Test func gracefulShutdownDeregisters() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let registry = ServiceRegistry(redis: redis)
+        let ports = BoundPorts()
+        let record = instance()
+        let registration = RegistrationService(registry: registry, ports: ports, ttl: .seconds(30), logger: Logger(label: "test")) { _, _ in record }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: registration)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        ports.setHTTP(1)
+        ports.setRPC(2)
+        var registered = false
+        for _ in 0..<100 where !registered {
+            registered = try await registry.instances(of: .chat).contains(record)
+            if !registered { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(registered)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await !registry.instances(of: .chat).contains(record))
+        await redis.shutdown()
+    }
+
+    /// A server that never binds (its port taken) must not keep the process from stopping:
+    /// registration ends on shutdown without ever registering.
+    @Test(.timeLimit(.minutes(1))) func shutdownBeforePortsAreBoundEndsRegistration() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let registry = ServiceRegistry(redis: redis)
+        let record = instance()
+        let registration = RegistrationService(registry: registry, ports: BoundPorts(), ttl: .seconds(30), logger: Logger(label: "test")) { _, _ in record }
+        var configuration = ServiceGroupConfiguration(services: [.init(service: registration)], logger: Logger(label: "test"))
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: configuration)
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(100))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await !registry.instances(of: .chat).contains(record))
+        await redis.shutdown()
+    }
+
+    @Test func waitingForPortsEndsWhenCancelled() async throws {
+        let ports = BoundPorts()
+        let waiting = Task { try await ports.both() }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        // Ports set later still reach a new waiter.
+        ports.setHTTP(1)
+        ports.setRPC(2)
+        #expect(try await ports.both() == (1, 2))
+    }
+
+    @Test func discoverySeesNewInstancesAndKeepsThemWhenRedisIsGone() async throws {
+        let configuration = try TestServers.redisConfiguration(timeout: .milliseconds(300))
+        let redis = RedisClient(configuration)
+        let registry = ServiceRegistry(redis: redis)
+        let record = instance(service: .video)
+        try await registry.register(record, ttl: .seconds(30))
+        let discovery = ServiceDiscovery(registry: registry, redisConfiguration: configuration, logger: Logger(label: "test"))
+        #expect(await discovery.instances(of: .video).contains(record))
+
+        // A registry that cannot be reached leaves the last known view in place.
+        let unreachable = RedisClient(RedisConfiguration(host: "127.0.0.1", port: 1, timeout: .milliseconds(100)))
+        let offline = ServiceDiscovery(registry: ServiceRegistry(redis: unreachable), redisConfiguration: unreachable.configuration, logger: Logger(label: "test"))
+        #expect(await offline.instances(of: .video).isEmpty)
+        try await registry.deregister(record)
+        await redis.shutdown()
+        await unreachable.shutdown()
+    }
+}
