@@ -118,7 +118,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "DouyinCaching", dependencies: [nioLocks], swiftSettings: swiftSettings),
+        .target(name: "DouyinCaching", dependencies: [nioLocks, metrics], swiftSettings: swiftSettings),
         .target(
             name: "DouyinDiscovery",
             dependencies: ["DouyinModels", "DouyinRedis", "DouyinObservability", nioLocks, log, serviceLifecycle],
@@ -134,13 +134,13 @@ let package = Package(
         ),
         .target(
             name: "DouyinIdentity",
-            dependencies: ["DouyinModels", "DouyinCrypto", nioLocks, httpTypes, log],
+            dependencies: ["DouyinModels", "DouyinCrypto", "DouyinCaching", nioLocks, httpTypes, log],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "DouyinHTTP",
             dependencies: [
-                "DouyinModels", "DouyinCrypto", "DouyinObservability", "DouyinRPC", "DouyinIdentity",
+                "DouyinModels", "DouyinCrypto", "DouyinObservability", "DouyinRPC", "DouyinIdentity", "DouyinCaching",
                 hummingbird, hummingbirdCore, nioCore, nioLocks, nioFoundation, nioHTTP1, httpTypes, log, metrics,
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "DouyinHost",
             dependencies: [
-                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinObservability", "DouyinDiscovery",
+                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinObservability", "DouyinDiscovery", "DouyinCaching",
                 "DouyinRPC", "DouyinIdentity", "DouyinHTTP", "DouyinClients",
                 hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, log, metrics, serviceLifecycle,
                 .product(name: "Prometheus", package: "swift-prometheus"),

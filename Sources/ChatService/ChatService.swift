@@ -12,7 +12,7 @@ public enum ChatService {
         let store = MessageStore(db: host.postgres!)
         let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
         let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
-        let messaging = Messaging(store: store, users: KnownUsers(users: host.client(for: .user)), feed: feed)
+        let messaging = Messaging(store: store, users: KnownUsers(users: host.client(for: .user), capacity: config.cacheSizes.knownUsers), feed: feed)
         ChatRPCMethods(store: store).register(on: host.rpc)
 
         let router = host.makeRouter()

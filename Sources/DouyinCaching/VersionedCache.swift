@@ -14,11 +14,12 @@ public final class VersionedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     }
 
     private let maxAge: Duration
-    private let entries: NIOLockedValueBox<GenerationalCache<Key, Entry>>
+    private let entries: NIOLockedValueBox<LRUCache<Key, Entry>>
 
-    public init(maxAge: Duration = .seconds(5), capacity: Int = 20_000) {
+    /// - Parameter name: the cache's label on the `douyin_cache_*` metrics.
+    public init(name: String, maxAge: Duration = .seconds(5), capacity: Int = CacheSizes().pages) {
         self.maxAge = maxAge
-        self.entries = NIOLockedValueBox(GenerationalCache(capacity: capacity))
+        self.entries = NIOLockedValueBox(LRUCache(capacity: capacity, metrics: CacheMetrics(name: name)))
     }
 
     /// The value for `key` at `version`, from memory or from `load`. A nil version (Redis

@@ -1,3 +1,4 @@
+import DouyinCaching
 import DouyinModels
 import DouyinRPC
 
@@ -10,8 +11,8 @@ public struct RemoteUsers: Sendable {
     private let cache: UserCache
     private let loaders: UserCache.Loaders
 
-    public init(client: RPCClient, versions: ContentVersions) {
-        self.cache = UserCache(versions: versions)
+    public init(client: RPCClient, versions: ContentVersions, sizes: CacheSizes = CacheSizes()) {
+        self.cache = UserCache(versions: versions, sizes: sizes)
         self.loaders = .remote(client)
     }
 

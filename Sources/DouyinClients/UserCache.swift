@@ -45,14 +45,14 @@ public final class UserCache: Sendable {
 
     private let versions: ContentVersions
     private let maxAge: Duration
-    private let entries: NIOLockedValueBox<GenerationalCache<UserID, Entry>>
+    private let entries: NIOLockedValueBox<LRUCache<UserID, Entry>>
     private let follows: ViewerFlags
 
-    public init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxEntries: Int = 50_000) {
+    public init(versions: ContentVersions, sizes: CacheSizes = CacheSizes(), maxAge: Duration = .seconds(5)) {
         self.versions = versions
         self.maxAge = maxAge
-        self.entries = NIOLockedValueBox(GenerationalCache(capacity: maxEntries))
-        self.follows = ViewerFlags(maxAge: maxAge)
+        self.entries = NIOLockedValueBox(LRUCache(capacity: sizes.users, metrics: CacheMetrics(name: "users")))
+        self.follows = ViewerFlags(name: "follow_flags", maxViewers: sizes.viewers, maxAge: maxAge)
     }
 
     /// The users among `ids` (distinct) that exist, as `viewer` sees them.

@@ -21,15 +21,16 @@ public final class ViewerFlags: Sendable {
 
     public typealias Load = @Sendable ([Int64]) async throws -> Set<Int64>
 
-    private let entries: NIOLockedValueBox<GenerationalCache<UserID, Entry>>
+    private let entries: NIOLockedValueBox<LRUCache<UserID, Entry>>
     private let maxAge: Duration
     /// Facts kept per viewer; a viewer who saw more starts over.
     private let maxPerViewer: Int
 
-    /// At most twice `maxViewers` viewers are held (two generations), each with at most
-    /// `maxPerViewer` facts: a viewer sees a page or two within `maxAge`, far fewer.
-    public init(maxViewers: Int = 10_000, maxPerViewer: Int = 512, maxAge: Duration = .seconds(5)) {
-        self.entries = NIOLockedValueBox(GenerationalCache(capacity: maxViewers))
+    /// At most `maxViewers` viewers are held (the least recently seen go first), each with
+    /// at most `maxPerViewer` facts: a viewer sees a page or two within `maxAge`, far fewer.
+    /// - Parameter name: the cache's label on the `douyin_cache_*` metrics.
+    public init(name: String, maxViewers: Int = CacheSizes().viewers, maxPerViewer: Int = 512, maxAge: Duration = .seconds(5)) {
+        self.entries = NIOLockedValueBox(LRUCache(capacity: maxViewers, metrics: CacheMetrics(name: name)))
         self.maxAge = maxAge
         self.maxPerViewer = maxPerViewer
     }

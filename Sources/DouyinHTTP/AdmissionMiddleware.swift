@@ -1,5 +1,5 @@
+import DouyinCaching
 import DouyinModels
-import DouyinRPC
 import Hummingbird
 import NIOConcurrencyHelpers
 
@@ -8,32 +8,34 @@ import NIOConcurrencyHelpers
 public final class RateLimiter: Sendable {
     public let rate: Double
     public let burst: Double
-    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
-    private static let maxTracked = 100_000
+    /// The least recently seen addresses are forgotten first: they would have a full bucket by now.
+    private let buckets: NIOLockedValueBox<LRUCache<String, Bucket>>
 
     struct Bucket {
         var tokens: Double
         var updated: ContinuousClock.Instant
     }
 
-    public init(rate: Double, burst: Double) {
+    /// - Parameter maxClients: addresses tracked at once.
+    public init(rate: Double, burst: Double, maxClients: Int = CacheSizes().clients) {
         self.rate = rate
         self.burst = burst
+        self.buckets = NIOLockedValueBox(LRUCache(capacity: maxClients, metrics: CacheMetrics(name: "rate_limit_clients")))
     }
 
     /// Takes one token for `client`; false when its bucket is empty.
     public func admit(_ client: String, now: ContinuousClock.Instant = .now) -> Bool {
-        buckets.withLockedValue { buckets in
-            if buckets.count >= Self.maxTracked { buckets.removeAll(keepingCapacity: true) }
-            var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = bucket.updated.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + seconds * rate)
-            bucket.updated = now
-            let admitted = bucket.tokens >= 1
-            if admitted { bucket.tokens -= 1 }
-            buckets[client] = bucket
-            return admitted
+        let (rate, burst) = (self.rate, self.burst)
+        return buckets.withLockedValue { buckets in
+            buckets.update(client, initial: { Bucket(tokens: burst, updated: now) }) { bucket in
+                let elapsed = bucket.updated.duration(to: now)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                bucket.tokens = min(burst, bucket.tokens + seconds * rate)
+                bucket.updated = now
+                let admitted = bucket.tokens >= 1
+                if admitted { bucket.tokens -= 1 }
+                return admitted
+            }
         }
     }
 }

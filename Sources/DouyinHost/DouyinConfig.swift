@@ -1,4 +1,5 @@
 import Configuration
+import DouyinCaching
 import DouyinModels
 import DouyinObservability
 import DouyinPostgres
@@ -38,6 +39,8 @@ public struct DouyinConfig: Sendable {
     public var maxUploadBytes: Int
     public var publicBaseURL: String?
     public var tokenTTL: Duration
+    /// Entries per in-memory cache (`cache.users`, `cache.pages`, ...).
+    public var cacheSizes: CacheSizes
     /// Span export over OTLP/HTTP; nil (the default) = tracing only in logs.
     public var tracing: SpanExporter.Configuration?
     /// For service-specific keys.
@@ -90,12 +93,27 @@ public struct DouyinConfig: Sendable {
         publicBaseURL = reader.string(forKey: "public_base_url").flatMap { $0.isEmpty ? nil : $0 }
         tokenTTL = .seconds(reader.int(forKey: "token_ttl_seconds", default: 604_800))
         tracing = try Self.tracing(reader)
+        cacheSizes = try Self.cacheSizes(reader)
         guard (0...65535).contains(httpPort), (0...65535).contains(rpcPort) else {
             throw ConfigError.invalid("ports must be 0...65535")
         }
         guard maxUploadBytes > 0, tokenTTL > .zero, registryTTL >= .seconds(1) else {
             throw ConfigError.invalid("max_upload_bytes, token_ttl_seconds and registry.ttl_ms must be positive")
         }
+    }
+
+    static func cacheSizes(_ reader: ConfigReader) throws -> CacheSizes {
+        var sizes = CacheSizes()
+        let knobs: [(String, WritableKeyPath<CacheSizes, Int>)] = [
+            ("users", \.users), ("viewers", \.viewers), ("pages", \.pages), ("feed_pages", \.feedPages),
+            ("tokens", \.tokens), ("clients", \.clients), ("known_users", \.knownUsers),
+        ]
+        for (name, field) in knobs {
+            let entries = reader.int(forKey: ConfigKey(["cache", name]), default: sizes[keyPath: field])
+            guard entries > 0 else { throw ConfigError.invalid("cache.\(name) must be positive, not \(entries)") }
+            sizes[keyPath: field] = entries
+        }
+        return sizes
     }
 
     /// Span export settings; nil unless `otlp.endpoint` is set.

@@ -78,7 +78,7 @@ public final class ServiceHost: Sendable {
             self.postgres = nil
         }
         let authClient = RPCClient(service: .auth, balancer: LoadBalancer(service: .auth, discovery: discovery))
-        self.authKeys = .fromAuthService(authClient, logger: logger)
+        self.authKeys = .fromAuthService(authClient, maxTokens: config.cacheSizes.tokens, logger: logger)
         clients.withLockedValue { $0[.auth] = authClient }
     }
 

@@ -1,3 +1,4 @@
+import DouyinCaching
 import DouyinCrypto
 import DouyinModels
 import Foundation
@@ -16,21 +17,22 @@ public final class AuthKeys: Sendable {
     private let fetch: Fetch
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
+    private let fetches = SingleFlight<Bool, TokenVerifier>()
 
     /// Tokens already verified, so a busy client costs one signature check, not one per request.
     /// Only exact strings are cached, and expiry is checked on every hit.
-    private let verified = NIOLockedValueBox<[String: TokenClaims]>([:])
-    private static let maxCachedTokens = 50_000
+    private let verified: NIOLockedValueBox<LRUCache<String, TokenClaims>>
 
     private struct State {
         var verifier = TokenVerifier(keys: [:])
         var lastFetch: ContinuousClock.Instant?
-        var inFlight: Task<TokenVerifier, any Error>?
     }
 
-    public init(logger: Logger, fetch: @escaping Fetch) {
+    /// - Parameter maxTokens: verified tokens remembered, the least recently used forgotten first.
+    public init(logger: Logger, maxTokens: Int = CacheSizes().tokens, fetch: @escaping Fetch) {
         self.fetch = fetch
         self.logger = logger
+        self.verified = NIOLockedValueBox(LRUCache(capacity: maxTokens, metrics: CacheMetrics(name: "tokens")))
     }
 
     /// The user id of a valid token, or the reason it is refused.
@@ -40,10 +42,7 @@ public final class AuthKeys: Sendable {
         }
         switch await claims(of: token) {
         case .success(let claims):
-            verified.withLockedValue { cache in
-                if cache.count >= Self.maxCachedTokens { cache.removeAll(keepingCapacity: true) }
-                cache[token] = claims
-            }
+            verified.withLockedValue { $0[token] = claims }
             return .success(claims.sub)
         case .failure(let error):
             return .failure(error)
@@ -72,37 +71,20 @@ public final class AuthKeys: Sendable {
     /// Fetches keys, no sooner than a second after the last fetch: a token signed with a
     /// key made just after that fetch waits for the next one rather than being refused.
     private func refresh() async throws -> TokenVerifier {
-        let task: Task<TokenVerifier, any Error> = state.withLockedValue { s in
-            if let running = s.inFlight { return running }
-            let wait = s.lastFetch.map { .seconds(1) - $0.duration(to: .now) } ?? .zero
-            let fetch = self.fetch
-            let task = Task { () throws -> TokenVerifier in
-                if wait > .zero { try await Task.sleep(for: wait) }
-                var keys: [String: Ed25519PublicKey] = [:]
-                for key in try await fetch() {
-                    if let raw = Base64URL.decode(key.publicKey), let publicKey = try? Ed25519PublicKey(rawRepresentation: raw) {
-                        keys[key.kid] = publicKey
-                    }
+        try await fetches.run(true) { [state, fetch] in
+            if let last = state.withLockedValue({ $0.lastFetch }), case let wait = .seconds(1) - last.duration(to: .now), wait > .zero {
+                try await Task.sleep(for: wait)
+            }
+            defer { state.withLockedValue { $0.lastFetch = .now } }
+            var keys: [String: Ed25519PublicKey] = [:]
+            for key in try await fetch() {
+                if let raw = Base64URL.decode(key.publicKey), let publicKey = try? Ed25519PublicKey(rawRepresentation: raw) {
+                    keys[key.kid] = publicKey
                 }
-                return TokenVerifier(keys: keys)
             }
-            s.inFlight = task
-            return task
-        }
-        do {
-            let verifier = try await task.value
-            state.withLockedValue { s in
-                s.verifier = verifier
-                s.lastFetch = .now
-                s.inFlight = nil
-            }
+            let verifier = TokenVerifier(keys: keys)
+            state.withLockedValue { $0.verifier = verifier }
             return verifier
-        } catch {
-            state.withLockedValue { s in
-                s.inFlight = nil
-                s.lastFetch = .now
-            }
-            throw error
         }
     }
 }

@@ -35,7 +35,7 @@ public enum Gateway {
         // Defaults far above API.md's floor (2,000 req/s from one address must pass).
         let rate = config.reader.double(forKey: "gateway.rate_per_address", default: 20_000)
         router.add(middleware: AdmissionMiddleware(
-            limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate) : nil,
+            limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate, maxClients: config.cacheSizes.clients) : nil,
             maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
         ))
         APIDescriptionRoute(directory: config.reader.string(forKey: "docs_dir", default: "manifest/docs"), logger: host.logger)

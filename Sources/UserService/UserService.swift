@@ -9,17 +9,20 @@ public enum UserService {
         let store = ProfileStore(db: host.postgres!)
         let relationStore = RelationStore(db: host.postgres!)
         let versions = ContentVersions(redis: host.redis, logger: host.logger)
-        let directory = UserDirectory(store: store, relations: relationStore, videos: host.client(for: .video), cache: UserCache(versions: versions))
+        let sizes = config.cacheSizes
+        let directory = UserDirectory(
+            store: store, relations: relationStore, videos: host.client(for: .video), cache: UserCache(versions: versions, sizes: sizes)
+        )
         UserRPCMethods(store: store, relations: relationStore, directory: directory).register(on: host.rpc)
         let router = host.makeRouter()
         UserRoutes(directory: directory).add(to: router)
         let relations = Relations(
             store: relationStore,
-            users: KnownUsers { ids in Array(try await store.existing(ids)) },
+            users: KnownUsers(capacity: sizes.knownUsers) { ids in Array(try await store.existing(ids)) },
             directory: directory,
             chat: host.client(for: .chat),
             versions: versions,
-            pages: RelationPages(versions: versions)
+            pages: RelationPages(versions: versions, maxPages: sizes.pages)
         )
         RelationRoutes(relations: relations).add(to: router)
         try await host.run(router)

@@ -1,3 +1,4 @@
+import DouyinCaching
 import DouyinClients
 import DouyinHost
 import DouyinModels
@@ -14,9 +15,12 @@ public enum VideoService {
         VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
         let versions = ContentVersions(redis: host.redis, logger: host.logger)
-        let remoteUsers = RemoteUsers(client: users, versions: versions)
-        let assembler = VideoAssembler(store: store, users: remoteUsers, versions: versions)
-        let knownUsers = KnownUsers(users: users)
+        let sizes = config.cacheSizes
+        let remoteUsers = RemoteUsers(client: users, versions: versions, sizes: sizes)
+        let assembler = VideoAssembler(
+            store: store, users: remoteUsers, versions: versions, likes: ViewerFlags(name: "like_flags", maxViewers: sizes.viewers)
+        )
+        let knownUsers = KnownUsers(users: users, capacity: sizes.knownUsers)
         let media = MediaBase(publicBaseURL: config.publicBaseURL)
 
         let router = host.makeRouter()
@@ -29,13 +33,14 @@ public enum VideoService {
             identity: host.identityResolver,
             media: media,
             feedHead: FeedHeadCache(versions: versions),
-            viewerPages: ViewerFeedPages(),
+            viewerPages: ViewerFeedPages(maxPages: sizes.feedPages),
             versions: versions
         ).add(to: router)
         InteractionRoutes(
             interactions: Interactions(
                 videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions
+                assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions,
+                commentPages: VersionedCache(name: "comment_pages", capacity: sizes.pages)
             ),
             media: media
         ).add(to: router)

@@ -3,35 +3,6 @@
 import NIOConcurrencyHelpers
 import Testing
 
-struct GenerationalCacheTests {
-    @Test func entriesUsedWithinAGenerationStay() {
-        var cache = GenerationalCache<Int, String>(capacity: 4)
-        cache[0] = "hot"
-        for key in 1...20 {
-            cache[key] = "cold \(key)"
-            #expect(cache[0] == "hot", "touched every insertion, so never dropped")
-        }
-        #expect(cache.count <= 8)
-    }
-
-    @Test func unusedEntriesAreDroppedAfterTwoGenerations() {
-        var cache = GenerationalCache<Int, Int>(capacity: 3)
-        cache[100] = 100
-        for key in 1...6 { cache[key] = key }
-        #expect(cache[100] == nil)
-        #expect(cache[6] == 6)
-    }
-
-    @Test func removing() {
-        var cache = GenerationalCache<Int, Int>(capacity: 2)
-        cache[1] = 1
-        cache[2] = 2
-        cache[1] = nil
-        cache[2] = nil
-        #expect(cache[1] == nil && cache[2] == nil && cache.count == 0)
-    }
-}
-
 struct ViewerFlagsTests {
     /// A load that records what it was asked and answers from `holding`.
     final class Loads: Sendable {
@@ -47,7 +18,7 @@ struct ViewerFlagsTests {
     }
 
     @Test func onlyUnknownIdsAreLoadedAtTheSameVersion() async throws {
-        let flags = ViewerFlags()
+        let flags = ViewerFlags(name: "test")
         let loads = Loads([2, 4])
         #expect(try await flags.flags(viewer: 1, version: 5, ids: [1, 2, 3], load: loads.load) == [2])
         #expect(try await flags.flags(viewer: 1, version: 5, ids: [2, 3, 4], load: loads.load) == [2, 4])
@@ -55,7 +26,7 @@ struct ViewerFlagsTests {
     }
 
     @Test func anotherVersionForgetsEverything() async throws {
-        let flags = ViewerFlags()
+        let flags = ViewerFlags(name: "test")
         _ = try await flags.flags(viewer: 1, version: 5, ids: [1, 2], load: Loads([1]).load)
         let after = Loads([2])
         #expect(try await flags.flags(viewer: 1, version: 6, ids: [1, 2], load: after.load) == [2])
@@ -69,7 +40,7 @@ struct ViewerFlagsTests {
     }
 
     @Test func viewersAreSeparateAndNoVersionMeansNoMemory() async throws {
-        let flags = ViewerFlags()
+        let flags = ViewerFlags(name: "test")
         _ = try await flags.flags(viewer: 1, version: 5, ids: [1], load: Loads([1]).load)
         #expect(flags.lookup(viewer: 2, version: 5, ids: [1]).unknown == [1])
         let loads = Loads([1])
@@ -79,7 +50,7 @@ struct ViewerFlagsTests {
     }
 
     @Test func entriesExpire() async throws {
-        let flags = ViewerFlags(maxAge: .milliseconds(50))
+        let flags = ViewerFlags(name: "test", maxAge: .milliseconds(50))
         _ = try await flags.flags(viewer: 1, version: 5, ids: [1], load: Loads([1]).load)
         #expect(flags.lookup(viewer: 1, version: 5, ids: [1]).unknown.isEmpty)
         try await Task.sleep(for: .milliseconds(80))
@@ -94,7 +65,7 @@ struct ViewerFlagsTests {
 
 struct VersionedCacheTests {
     @Test func servesOnlyAtTheVersionItWasLoadedAt() async throws {
-        let cache = VersionedCache<String, Int>()
+        let cache = VersionedCache<String, Int>(name: "test")
         let loads = NIOLockedValueBox(0)
         @Sendable func load() -> Int? { loads.withLockedValue { $0 += 1; return $0 } }
         #expect(try await cache.value(for: "page", version: 1, load: load) == 1)
@@ -107,13 +78,13 @@ struct VersionedCacheTests {
     }
 
     @Test func nothingLoadedIsNotKept() async throws {
-        let cache = VersionedCache<Int, Int>()
+        let cache = VersionedCache<Int, Int>(name: "test")
         #expect(try await cache.value(for: 1, version: 1) { nil } == nil)
         #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
     }
 
     @Test func entriesExpire() async throws {
-        let cache = VersionedCache<Int, Int>(maxAge: .milliseconds(50))
+        let cache = VersionedCache<Int, Int>(name: "test", maxAge: .milliseconds(50))
         #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
         try await Task.sleep(for: .milliseconds(80))
         #expect(try await cache.value(for: 1, version: 1) { 6 } == 6)

@@ -25,9 +25,9 @@ final class RelationPages: Sendable {
     private let versions: ContentVersions
     private let pages: VersionedCache<Key, [RelationStore.Entry]>
 
-    init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = 20_000) {
+    init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = CacheSizes().pages) {
         self.versions = versions
-        self.pages = VersionedCache(maxAge: maxAge, capacity: maxPages)
+        self.pages = VersionedCache(name: "relation_pages", maxAge: maxAge, capacity: maxPages)
     }
 
     /// The rows of one page of `user`'s `list` (fetched with `limit` rows after `after`),

@@ -1,3 +1,4 @@
+import DouyinCaching
 import DouyinClients
 import DouyinHTTP
 import DouyinModels
@@ -40,10 +41,10 @@ final class FeedHeadCache: Sendable {
     private let maxAge: Duration
     private let headRows = NIOLockedValueBox<Rows?>(nil)
     /// By media base URL: play and cover URLs depend on the request's host.
-    private let heads = NIOLockedValueBox<[String: Head]>([:])
-    private let rowBuilds = SingleFlight<Rows>()
-    private let pageBuilds = SingleFlight<Head>()
-    private static let maxHosts = 16
+    private let heads = NIOLockedValueBox(LRUCache<String, Head>(capacity: 16))
+    private let rowBuilds = SingleFlight<Int64, Rows>()
+    /// By version and media base URL.
+    private let pageBuilds = SingleFlight<String, Head>()
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(2)) {
         self.versions = versions
@@ -74,7 +75,6 @@ final class FeedHeadCache: Sendable {
                 response: EncodedAPIResponse(FeedResponse(nextTime: oldest ?? 0, videoList: try await assemble(rows)))
             )
             heads.withLockedValue { heads in
-                if heads.count >= Self.maxHosts, heads[mediaBase] == nil { heads.removeAll() }
                 if (heads[mediaBase]?.version ?? .min) <= current { heads[mediaBase] = head }
             }
             return head
@@ -107,29 +107,10 @@ final class FeedHeadCache: Sendable {
     /// The rows at version `current`, from memory or loaded once for all concurrent callers.
     private func rows(at current: Int64, load: @escaping Load) async throws -> [VideoStore.Row] {
         if let cached = cachedRows(at: current) { return cached }
-        return try await rowBuilds.run("\(current)") { [headRows] in
+        return try await rowBuilds.run(current) { [headRows] in
             let built = Rows(version: current, builtAt: .now, rows: try await load())
             headRows.withLockedValue { if ($0?.version ?? .min) <= current { $0 = built } }
             return built
         }.rows
-    }
-}
-
-/// Runs a body once for all concurrent callers with the same key.
-final class SingleFlight<Value: Sendable>: Sendable {
-    private let running = NIOLockedValueBox<[String: Task<Value, any Error>]>([:])
-
-    func run(_ key: String, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
-        let box = running
-        let task = box.withLockedValue { running in
-            if let task = running[key] { return task }
-            let task = Task {
-                defer { box.withLockedValue { $0[key] = nil } }
-                return try await body()
-            }
-            running[key] = task
-            return task
-        }
-        return try await task.value
     }
 }

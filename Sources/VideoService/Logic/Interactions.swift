@@ -15,7 +15,7 @@ struct Interactions: Sendable {
     /// Likes and comments change counts that feeds and profiles show.
     let versions: ContentVersions
     /// Pages of comments, while their video's version holds (comments bump it).
-    let commentPages = VersionedCache<CommentPageKey, [CommentStore.Row]>()
+    let commentPages: VersionedCache<CommentPageKey, [CommentStore.Row]>
 
     struct CommentPageKey: Hashable, Sendable {
         let video: Int64

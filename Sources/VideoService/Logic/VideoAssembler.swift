@@ -10,7 +10,7 @@ struct VideoAssembler: Sendable {
     let users: RemoteUsers
     let versions: ContentVersions
     /// Which videos a viewer likes: only their own likes change it, and each bumps their version.
-    let likes = ViewerFlags()
+    let likes: ViewerFlags
 
     func videos(_ rows: [VideoStore.Row], viewer: UserID?, mediaBase: String) async throws -> [Video] {
         guard !rows.isEmpty else { return [] }

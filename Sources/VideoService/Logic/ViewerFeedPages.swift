@@ -22,8 +22,8 @@ final class ViewerFeedPages: Sendable {
 
     private let pages: VersionedCache<Key, EncodedAPIResponse>
 
-    init(maxAge: Duration = .seconds(2), maxPages: Int = 2_000) {
-        pages = VersionedCache(maxAge: maxAge, capacity: maxPages)
+    init(maxAge: Duration = .seconds(2), maxPages: Int = CacheSizes().feedPages) {
+        pages = VersionedCache(name: "feed_pages", maxAge: maxAge, capacity: maxPages)
     }
 
     /// The viewer's first page at these versions (nil: Redis could not say, so built and
