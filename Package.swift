@@ -265,6 +265,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(
+            name: "DouyinHostTests",
+            dependencies: ["DouyinHost", "DouyinModels", "DouyinTestSupport", nioCore, nioPosix, nioLocks]
+        ),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),

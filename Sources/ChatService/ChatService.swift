@@ -8,31 +8,32 @@ import HummingbirdWebSocket
 /// `douyin-chat`: messages; sending, conversation history and live WebSocket chat.
 public enum ChatService {
     public static func run(config: DouyinConfig) async throws {
-        let host = try await ServiceHost(config: config, schema: "chat")
-        let store = MessageStore(db: host.postgres!)
-        let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
-        let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
-        let messaging = Messaging(store: store, users: KnownUsers(users: host.client(for: .user), capacity: config.cacheSizes.knownUsers), feed: feed)
-        ChatRPCMethods(store: store).register(on: host.rpc)
+        try await ServiceHost.serve(config: config, schema: "chat") { host in
+            let store = MessageStore(db: host.postgres!)
+            let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
+            let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
+            let messaging = Messaging(store: store, users: KnownUsers(users: host.client(for: .user), capacity: config.cacheSizes.knownUsers), feed: feed)
+            ChatRPCMethods(store: store).register(on: host.rpc)
 
-        let router = host.makeRouter()
-        MessageRoutes(messaging: messaging).add(to: router)
+            let router = host.makeRouter()
+            MessageRoutes(messaging: messaging).add(to: router)
 
-        let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
-        let pingSeconds = config.reader.int(forKey: "chat.ping_seconds", default: 30)
-        let socket = ChatSocket(messaging: messaging, sessions: sessions, maxMessageBytes: maxFrame)
-        let sockets = Router(context: ChatSocketContext.self)
-        ChatSocketRoute(socket: socket, identity: host.identityResolver).add(to: sockets)
-        try await host.run(
-            router,
-            server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder(), pingSeconds] responder in
-                MalformedRequestGuard(HTTP1WebSocketUpgradeChannel(
-                    responder: responder,
-                    webSocketResponder: socketResponder,
-                    configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(pingSeconds)))
-                ))
-            },
-            extraServices: [feed]
-        )
+            let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+            let pingSeconds = config.reader.int(forKey: "chat.ping_seconds", default: 30)
+            let socket = ChatSocket(messaging: messaging, sessions: sessions, maxMessageBytes: maxFrame)
+            let sockets = Router(context: ChatSocketContext.self)
+            ChatSocketRoute(socket: socket, identity: host.identityResolver).add(to: sockets)
+            try await host.run(
+                router,
+                server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder(), pingSeconds] responder in
+                    MalformedRequestGuard(HTTP1WebSocketUpgradeChannel(
+                        responder: responder,
+                        webSocketResponder: socketResponder,
+                        configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(pingSeconds)))
+                    ))
+                },
+                extraServices: [feed]
+            )
+        }
     }
 }

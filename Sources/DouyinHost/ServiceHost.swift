@@ -20,11 +20,16 @@ import ServiceLifecycle
 /// Everything one service process shares, built once: config, logger, pools,
 /// registry, RPC server and clients; and the one code path that runs and stops it.
 ///
-///     let host = try await ServiceHost(config: config, schema: "users")
-///     host.rpc.register(UserRPC.Users.self) { ... }
-///     let router = host.makeRouter()
-///     router.get("/douyin/user/") { ... }
-///     try await host.run(router)
+///     try await ServiceHost.serve(config: config, schema: "users") { host in
+///         host.rpc.register(UserRPC.Users.self) { ... }
+///         let router = host.makeRouter()
+///         router.get("/douyin/user/") { ... }
+///         try await host.run(router)
+///     }
+///
+/// Whatever the process opens (pools, clients) it hands to `own(_:close:)`; those are
+/// closed once, in reverse order, however `serve` ends: after a graceful shutdown,
+/// when a service fails, or when starting fails half-way.
 public final class ServiceHost: Sendable {
     public let config: DouyinConfig
     public let logger: Logger
@@ -42,10 +47,52 @@ public final class ServiceHost: Sendable {
     private let clients = NIOLockedValueBox<[ServiceName: RPCClient]>([:])
     private let ports = BoundPorts()
     private let draining = NIOLockedValueBox(false)
+    private let schema: String?
+    private let owned = NIOLockedValueBox<[OwnedResource]>([])
 
+    /// Builds the host, runs `body` with it (set up, then `run`), and closes everything
+    /// the host and `body` opened, whether `body` returns or throws.
     /// - Parameter schema: the PostgreSQL schema this service owns; its migrations
-    ///   in `manifest/sql/<service>/` are applied before the service registers.
-    public init(config: DouyinConfig, schema: String? = nil) async throws {
+    ///   in `manifest/sql/<service>/` are applied before `body` runs.
+    public static func serve(
+        config: DouyinConfig, schema: String? = nil, _ body: (ServiceHost) async throws -> Void
+    ) async throws {
+        let host = ServiceHost(config: config, schema: schema)
+        do {
+            try await host.migrate()
+            try await body(host)
+        } catch {
+            await host.closeOwned()
+            throw error
+        }
+        await host.closeOwned()
+    }
+
+    /// Hands a resource to the host, which closes it once the services that use it stopped.
+    public func own(_ name: String, close: @escaping @Sendable () async throws -> Void) {
+        owned.withLockedValue { $0.append(OwnedResource(name, logger: logger, close: close)) }
+    }
+
+    /// What was handed over and is still open (for tests).
+    package var openResources: [String] {
+        owned.withLockedValue { $0.filter { !$0.isClosed }.map(\.name) }
+    }
+
+    /// Closes what is still open, newest first.
+    private func closeOwned() async {
+        for resource in owned.withLockedValue({ $0.reversed() }) { await resource.close() }
+        LogWriter.standardOutput.flush()
+    }
+
+    private func migrate() async throws {
+        guard let schema, let postgres else { return }
+        let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
+        try await Self.retrying("PostgreSQL migrations", logger: logger) {
+            try await migrator.migrate(postgres, logger: logger)
+        }
+    }
+
+    private init(config: DouyinConfig, schema: String?) {
         Observability.bootstrap(level: config.logLevel)
         var logger = Logger(label: "douyin-\(config.service.rawValue)")
         logger[metadataKey: "service"] = "\(config.service.rawValue)"
@@ -67,19 +114,17 @@ public final class ServiceHost: Sendable {
             ], logger: logger)
         }
         self.rpc = RPCServer(logger: logger, spans: spans)
-        if let schema {
-            let postgres = PostgresClient(config.postgres, logger: logger)
-            let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
-            try await Self.retrying("PostgreSQL migrations", logger: logger) {
-                try await migrator.migrate(postgres, logger: logger)
-            }
-            self.postgres = postgres
-        } else {
-            self.postgres = nil
-        }
+        self.schema = schema
+        self.postgres = schema.map { _ in PostgresClient(config.postgres, logger: logger) }
         let authClient = RPCClient(service: .auth, balancer: LoadBalancer(service: .auth, discovery: discovery))
         self.authKeys = .fromAuthService(authClient, maxTokens: config.cacheSizes.tokens, logger: logger)
         clients.withLockedValue { $0[.auth] = authClient }
+        // Closed last: every service above may use them until it stops.
+        own("redis") { [redis] in await redis.shutdown() }
+        if let postgres { own("postgres") { await postgres.shutdown() } }
+        own("rpc clients") { [clients] in
+            for client in clients.withLockedValue({ Array($0.values) }) { await client.shutdown() }
+        }
     }
 
     /// The RPC client for `service` (one per process, shared).
@@ -174,10 +219,11 @@ public final class ServiceHost: Sendable {
         }
         // Shutdown runs in reverse: leave the registry, mark unhealthy, stop the
         // extras (which end long-lived sockets), drain HTTP, then RPC, then discovery,
-        // then send the last spans. A drain that overruns the deadline is cancelled,
-        // so SIGTERM always ends the process.
+        // then send the last spans, then close what the process owns (pools, clients).
+        // A drain that overruns the deadline is cancelled, so SIGTERM always ends the process.
+        let owned = self.owned.withLockedValue { $0 }.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         var configuration = ServiceGroupConfiguration(
-            services: (spans.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+            services: owned + (spans.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: discovery),
                 .init(service: RPCServerService(rpc)),
                 .init(service: app),
@@ -192,11 +238,7 @@ public final class ServiceHost: Sendable {
         configuration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
-        for client in clients.withLockedValue({ Array($0.values) }) { await client.shutdown() }
-        await postgres?.shutdown()
-        await redis.shutdown()
         logger.info("stopped")
-        LogWriter.standardOutput.flush()
     }
 
     /// Retries start-up work while a dependency comes up (a fresh PostgreSQL, say).

@@ -14,72 +14,73 @@ import NIOPosix
 /// to services found in the registry, verifies tokens, proxies bodies and media.
 public enum Gateway {
     public static func run(config: DouyinConfig) async throws {
-        let host = try await ServiceHost(config: config)
-        if config.internalSecret == nil {
-            host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
-        }
-        let connectTimeout = Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250))
-        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
-        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-        let client = HTTPClient(
-            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
-            configuration: .init(
-                // Services are near: a short connect timeout makes a dead instance cost
-                // a quick 503 (the client retries refused connects until this passes).
-                timeout: .init(connect: .milliseconds(connectTimeout)),
-                connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
-                decompression: .disabled
-            )
-        )
-        let router = host.makeRouter(parsesParameters: false)
-        // Defaults far above API.md's floor (2,000 req/s from one address must pass).
-        let rate = config.reader.double(forKey: "gateway.rate_per_address", default: 20_000)
-        router.add(middleware: AdmissionMiddleware(
-            limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate, maxClients: config.cacheSizes.clients) : nil,
-            maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
-        ))
-        APIDescriptionRoute(directory: config.reader.string(forKey: "docs_dir", default: "manifest/docs"), logger: host.logger)
-            .add(to: router)
-        let authenticator = GatewayAuthenticator(keys: host.authKeys)
-        let balancers = Dictionary(
-            uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
-        )
-        let forwarding = balancers.mapValues { balancer in
-            RPCClient(
-                service: balancer.service, balancer: balancer,
-                defaultTimeout: config.requestTimeout, connectTimeout: .milliseconds(connectTimeout)
-            )
-        }
-        GatewayRoutes(
-            authenticator: authenticator,
-            proxy: UpstreamProxy(
-                client: client,
-                services: forwarding,
-                internalSecret: config.internalSecret,
-                streamingTimeout: .seconds(600)
-            )
-        ).add(to: router)
-
-        let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
-        let sockets = Router(context: GatewaySocketContext.self)
-        SocketProxy(authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret, maxFrameBytes: maxFrame)
-            .add(to: sockets)
-        try await host.run(
-            router,
-            server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
-                MalformedRequestGuard(UpgradeGated(
-                    base: HTTP1WebSocketUpgradeChannel(
-                        responder: responder,
-                        webSocketResponder: socketResponder,
-                        configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
-                        additionalChannelHandlers: { [ExpectContinueHandler()] }
-                    ),
-                    admits: { query, authorization in await authenticator.admitsSocket(query: query, authorization: authorization) }
-                ))
+        try await ServiceHost.serve(config: config) { host in
+            if config.internalSecret == nil {
+                host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
             }
-        )
-        for rpc in forwarding.values { await rpc.shutdown() }
-        try await client.shutdown()
+            let connectTimeout = Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250))
+            var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
+            pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+            let client = HTTPClient(
+                eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+                configuration: .init(
+                    // Services are near: a short connect timeout makes a dead instance cost
+                    // a quick 503 (the client retries refused connects until this passes).
+                    timeout: .init(connect: .milliseconds(connectTimeout)),
+                    connectionPool: pool, proxy: nil, ignoreUncleanSSLShutdown: false,
+                    decompression: .disabled
+                )
+            )
+            host.own("http client") { try await client.shutdown() }
+            let router = host.makeRouter(parsesParameters: false)
+            // Defaults far above API.md's floor (2,000 req/s from one address must pass).
+            let rate = config.reader.double(forKey: "gateway.rate_per_address", default: 20_000)
+            router.add(middleware: AdmissionMiddleware(
+                limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate, maxClients: config.cacheSizes.clients) : nil,
+                maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
+            ))
+            APIDescriptionRoute(directory: config.reader.string(forKey: "docs_dir", default: "manifest/docs"), logger: host.logger)
+                .add(to: router)
+            let authenticator = GatewayAuthenticator(keys: host.authKeys)
+            let balancers = Dictionary(
+                uniqueKeysWithValues: ServiceName.allCases.map { ($0, LoadBalancer(service: $0, discovery: host.discovery)) }
+            )
+            let forwarding = balancers.mapValues { balancer in
+                RPCClient(
+                    service: balancer.service, balancer: balancer,
+                    defaultTimeout: config.requestTimeout, connectTimeout: .milliseconds(connectTimeout)
+                )
+            }
+            host.own("forwarding rpc clients") { for rpc in forwarding.values { await rpc.shutdown() } }
+            GatewayRoutes(
+                authenticator: authenticator,
+                proxy: UpstreamProxy(
+                    client: client,
+                    services: forwarding,
+                    internalSecret: config.internalSecret,
+                    streamingTimeout: .seconds(600)
+                )
+            ).add(to: router)
+
+            let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+            let sockets = Router(context: GatewaySocketContext.self)
+            SocketProxy(authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret, maxFrameBytes: maxFrame)
+                .add(to: sockets)
+            try await host.run(
+                router,
+                server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
+                    MalformedRequestGuard(UpgradeGated(
+                        base: HTTP1WebSocketUpgradeChannel(
+                            responder: responder,
+                            webSocketResponder: socketResponder,
+                            configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
+                            additionalChannelHandlers: { [ExpectContinueHandler()] }
+                        ),
+                        admits: { query, authorization in await authenticator.admitsSocket(query: query, authorization: authorization) }
+                    ))
+                }
+            )
+        }
     }
 }
 

@@ -7,45 +7,46 @@ import Foundation
 /// `douyin-video`: videos, media, favorites, comments and the per-user video counters.
 public enum VideoService {
     public static func run(config: DouyinConfig) async throws {
-        let host = try await ServiceHost(config: config, schema: "video")
-        let db = host.postgres!
-        let store = VideoStore(db: db)
-        let storage = try await makeStorage(config)
-        let users = host.client(for: .user)
-        VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
+        try await ServiceHost.serve(config: config, schema: "video") { host in
+            let db = host.postgres!
+            let store = VideoStore(db: db)
+            let storage = try await makeStorage(config)
+            let users = host.client(for: .user)
+            VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
-        let versions = ContentVersions(redis: host.redis, logger: host.logger)
-        let sizes = config.cacheSizes
-        let remoteUsers = RemoteUsers(client: users, versions: versions, sizes: sizes)
-        let assembler = VideoAssembler(
-            store: store, users: remoteUsers, versions: versions, likes: ViewerFlags(name: "like_flags", maxViewers: sizes.viewers)
-        )
-        let knownUsers = KnownUsers(users: users, capacity: sizes.knownUsers)
-        let media = MediaBase(publicBaseURL: config.publicBaseURL)
+            let versions = ContentVersions(redis: host.redis, logger: host.logger)
+            let sizes = config.cacheSizes
+            let remoteUsers = RemoteUsers(client: users, versions: versions, sizes: sizes)
+            let assembler = VideoAssembler(
+                store: store, users: remoteUsers, versions: versions, likes: ViewerFlags(name: "like_flags", maxViewers: sizes.viewers)
+            )
+            let knownUsers = KnownUsers(users: users, capacity: sizes.knownUsers)
+            let media = MediaBase(publicBaseURL: config.publicBaseURL)
 
-        let router = host.makeRouter()
-        VideoRoutes(
-            store: store,
-            assembler: assembler,
-            publishing: Publishing(store: store, storage: storage, versions: versions, logger: host.logger),
-            receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
-            users: knownUsers,
-            identity: host.identityResolver,
-            media: media,
-            feedHead: FeedHeadCache(versions: versions),
-            viewerPages: ViewerFeedPages(maxPages: sizes.feedPages),
-            versions: versions
-        ).add(to: router)
-        InteractionRoutes(
-            interactions: Interactions(
-                videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions,
-                commentPages: VersionedCache(name: "comment_pages", capacity: sizes.pages)
-            ),
-            media: media
-        ).add(to: router)
-        MediaRoutes(storage: storage).add(to: router)
-        try await host.run(router)
+            let router = host.makeRouter()
+            VideoRoutes(
+                store: store,
+                assembler: assembler,
+                publishing: Publishing(store: store, storage: storage, versions: versions, logger: host.logger),
+                receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
+                users: knownUsers,
+                identity: host.identityResolver,
+                media: media,
+                feedHead: FeedHeadCache(versions: versions),
+                viewerPages: ViewerFeedPages(maxPages: sizes.feedPages),
+                versions: versions
+            ).add(to: router)
+            InteractionRoutes(
+                interactions: Interactions(
+                    videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
+                    assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions,
+                    commentPages: VersionedCache(name: "comment_pages", capacity: sizes.pages)
+                ),
+                media: media
+            ).add(to: router)
+            MediaRoutes(storage: storage).add(to: router)
+            try await host.run(router)
+        }
     }
 
     /// `storage.backend`: `local` (default, under `storage.local_dir`) or `s3`
