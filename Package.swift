@@ -269,6 +269,13 @@ let package = Package(
             name: "DouyinHostTests",
             dependencies: ["DouyinHost", "DouyinModels", "DouyinTestSupport", nioCore, nioPosix, nioLocks]
         ),
+        .testTarget(
+            name: "UserServiceTests",
+            dependencies: [
+                "UserService", "DouyinCaching", "DouyinClients", "DouyinHTTP", "DouyinModels", "DouyinTestSupport", log, nioLocks,
+            ]
+        ),
+        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", nioLocks]),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
@@ -287,7 +294,7 @@ let package = Package(
         .target(
             name: "DouyinTestSupport",
             dependencies: [
-                "DouyinModels", "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
+                "DouyinModels", "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinPostgres", "DouyinRedis", "DouyinCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

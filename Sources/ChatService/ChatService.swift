@@ -1,4 +1,3 @@
-import DouyinClients
 import DouyinHTTP
 import DouyinHost
 import DouyinModels
@@ -9,20 +8,23 @@ import HummingbirdWebSocket
 public enum ChatService {
     public static func run(config: DouyinConfig) async throws {
         try await ServiceHost.serve(config: config, schema: "chat") { host in
-            let store = MessageStore(db: host.postgres!)
             let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
             let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
-            let messaging = Messaging(store: store, users: KnownUsers(users: host.client(for: .user), capacity: config.cacheSizes.knownUsers), feed: feed)
-            ChatRPCMethods(store: store).register(on: host.rpc)
+            let users = host.client(for: .user)
+            let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+            let context = ChatContext(
+                store: MessageStore(db: host.postgres!), sessions: sessions, delivery: feed,
+                existing: { ids in try await users.call(UserRPC.Existing.self, .init(ids: ids)).ids },
+                knownUsers: config.cacheSizes.knownUsers, maxMessageBytes: maxFrame
+            )
+            ChatRPCMethods(store: context.store).register(on: host.rpc)
 
             let router = host.makeRouter()
-            MessageRoutes(messaging: messaging).add(to: router)
+            MessageRoutes(messaging: context.messaging).add(to: router)
 
-            let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
             let pingSeconds = config.reader.int(forKey: "chat.ping_seconds", default: 30)
-            let socket = ChatSocket(messaging: messaging, sessions: sessions, maxMessageBytes: maxFrame)
             let sockets = Router(context: ChatSocketContext.self)
-            ChatSocketRoute(socket: socket, identity: host.identityResolver).add(to: sockets)
+            ChatSocketRoute(socket: context.socket, identity: host.identityResolver).add(to: sockets)
             try await host.run(
                 router,
                 server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder(), pingSeconds] responder in

@@ -15,52 +15,48 @@ public struct ContentVersions: Sendable {
     static func userKey(_ id: UserID) -> String { "douyin:user:\(id):version" }
     static func videoKey(_ id: Int64) -> String { "douyin:video:\(id):version" }
 
-    let redis: RedisClient
+    let counters: any VersionCounters
     let logger: Logger
 
     public init(redis: RedisClient, logger: Logger) {
-        self.redis = redis
+        self.init(counters: RedisVersionCounters(redis: redis), logger: logger)
+    }
+
+    /// - Parameter counters: where the counters live (Redis in the services; memory in unit tests).
+    public init(counters: any VersionCounters, logger: Logger) {
+        self.counters = counters
         self.logger = logger
     }
 
     /// The feed's version; throws when Redis cannot say (then no cache may be used).
     public func feed() async throws -> Int64 {
-        try await redis.send("GET", Self.feedKey).integer ?? 0
+        try await counters.read([Self.feedKey])[0]
     }
 
     /// Each user's version, in one round trip: one MGET, so a page of 100 users is one
     /// command for Redis and one reply to decode rather than a hundred.
     public func users(_ ids: [UserID]) async throws -> [UserID: Int64] {
         guard !ids.isEmpty else { return [:] }
-        let reply = try await redis.send(["MGET"] + ids.map(Self.userKey))
-        guard let values = reply.array, values.count == ids.count else {
-            throw RedisError.reply("MGET answered \(reply) for \(ids.count) keys")
-        }
-        return Dictionary(zip(ids, values.map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
+        let values = try await counters.read(ids.map(Self.userKey))
+        return Dictionary(zip(ids, values), uniquingKeysWith: { first, _ in first })
     }
 
     /// The feed's version and these users', in one MGET.
     public func feedAndUsers(_ ids: [UserID]) async throws -> (feed: Int64, users: [UserID: Int64]) {
-        let reply = try await redis.send(["MGET", Self.feedKey] + ids.map(Self.userKey))
-        guard let values = reply.array, values.count == ids.count + 1 else {
-            throw RedisError.reply("MGET answered \(reply) for \(ids.count + 1) keys")
-        }
-        let users = Dictionary(zip(ids, values.dropFirst().map { $0.integer ?? 0 }), uniquingKeysWith: { first, _ in first })
-        return (values[0].integer ?? 0, users)
+        let values = try await counters.read([Self.feedKey] + ids.map(Self.userKey))
+        return (values[0], Dictionary(zip(ids, values.dropFirst()), uniquingKeysWith: { first, _ in first }))
     }
 
     /// A video's version (its comments); throws when Redis cannot say.
     public func video(_ id: Int64) async throws -> Int64 {
-        try await redis.send("GET", Self.videoKey(id)).integer ?? 0
+        try await counters.read([Self.videoKey(id)])[0]
     }
 
     /// Marks the feed, these users' profiles and these videos' comments stale. A failure is logged, not
     /// thrown: the write is committed, and caches also expire on their own.
     public func changed(users: [UserID] = [], videos: [Int64] = []) async {
         do {
-            _ = try await redis.pipeline(
-                [["INCR", Self.feedKey]] + Set(users).map { ["INCR", Self.userKey($0)] } + Set(videos).map { ["INCR", Self.videoKey($0)] }
-            )
+            try await counters.increment([Self.feedKey] + Set(users).map(Self.userKey) + Set(videos).map(Self.videoKey))
         } catch {
             logger.warning("could not bump content versions; caches may lag for their lifetime", metadata: ["error": "\(error)"])
         }

@@ -4,13 +4,19 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
+/// Carries a stored message to the live sockets of its recipient, wherever they are connected.
+/// Best effort: a failure is logged, never thrown (the message is stored already).
+public protocol MessagePublishing: Sendable {
+    func publish(_ message: Message) async
+}
+
 /// Carries every new message to the chat process that holds the recipient's sockets.
 ///
 /// Each process publishes stored messages on one Redis channel and delivers
 /// what it hears to its own sockets, so users connected to different instances
 /// talk in real time. Pub/sub is best effort: a message missed while Redis is
 /// away is still stored and shows up in the next history poll.
-public struct DeliveryFeed: Service {
+public struct DeliveryFeed: Service, MessagePublishing {
     public static let channel = "douyin:chat:deliveries"
 
     let redis: RedisClient

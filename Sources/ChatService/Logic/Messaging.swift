@@ -4,9 +4,9 @@ import DouyinModels
 
 /// Sending messages and reading a conversation (API.md 6.15, 6.16).
 public struct Messaging: Sendable {
-    let store: MessageStore
+    let store: any MessageStoring
     let users: KnownUsers
-    let feed: DeliveryFeed
+    let feed: any MessagePublishing
 
     public static let contentLength = 1...1000
 

@@ -3,7 +3,7 @@ import DouyinRPC
 
 /// Methods other services call on `douyin-chat`.
 struct ChatRPCMethods {
-    let store: MessageStore
+    let store: any MessageStoring
 
     func register(on server: RPCServer) {
         server.register(ChatRPC.LatestMessages.self) { request in

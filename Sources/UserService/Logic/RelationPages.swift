@@ -23,7 +23,7 @@ final class RelationPages: Sendable {
     }
 
     private let versions: ContentVersions
-    private let pages: VersionedCache<Key, [RelationStore.Entry]>
+    private let pages: VersionedCache<Key, [RelationEntry]>
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = CacheSizes().pages) {
         self.versions = versions
@@ -34,8 +34,8 @@ final class RelationPages: Sendable {
     /// from memory while current, else from `load`.
     func entries(
         _ list: List, of user: UserID, after: Int64?, limit: Int,
-        load: () async throws -> [RelationStore.Entry]
-    ) async throws -> [RelationStore.Entry] {
+        load: () async throws -> [RelationEntry]
+    ) async throws -> [RelationEntry] {
         let version = try? await versions.users([user])[user]
         return try await pages.value(for: Key(list: list, user: user, after: after, limit: limit), version: version) {
             try await load()

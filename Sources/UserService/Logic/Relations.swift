@@ -1,14 +1,13 @@
 import DouyinClients
 import DouyinHTTP
 import DouyinModels
-import DouyinRPC
 
 /// Follow and unfollow, and the three relation lists (API.md 6.11 to 6.14).
 public struct Relations: Sendable {
-    let store: RelationStore
+    let store: any RelationStoring
     let users: KnownUsers
     let directory: UserDirectory
-    let chat: RPCClient
+    let latestMessages: UserContext.LatestMessages
     /// Follows change both users' counts and the follower's `is_follow`, in profiles and feeds.
     let versions: ContentVersions
     let pages: RelationPages
@@ -52,9 +51,9 @@ public struct Relations: Sendable {
         }
         let (entries, next) = page.finish(rows) { $0.position }
         let ids = entries.map(\.id)
-        async let latest = chat.call(ChatRPC.LatestMessages.self, .init(user: viewer, peers: ids))
+        async let latest = latestMessages(viewer, ids)
         let users = try await directory.users(ids, viewer: viewer)
-        let messages = try await latest.latest
+        let messages = try await latest
         let friends = users.map { user in
             guard let message = messages[user.id] else { return FriendUser(user: user) }
             return FriendUser(user: user, message: message.content, messageType: message.fromUserID == viewer ? 1 : 0)
@@ -62,7 +61,7 @@ public struct Relations: Sendable {
         return UserListResponse(friends, nextCursor: next)
     }
 
-    private func users(_ entries: [RelationStore.Entry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+    private func users(_ entries: [RelationEntry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         let (items, next) = page.finish(entries) { $0.position }
         return UserListResponse(try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
     }

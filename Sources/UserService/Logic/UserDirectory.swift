@@ -1,7 +1,6 @@
 import DouyinClients
 import DouyinHTTP
 import DouyinModels
-import DouyinRPC
 
 /// Builds User objects for many ids at once, relative to a viewer.
 ///
@@ -10,9 +9,9 @@ import DouyinRPC
 /// query for profiles, one batch RPC for the video service's counters and one
 /// query for the follow flags.
 struct UserDirectory: Sendable {
-    let store: ProfileStore
-    let relations: RelationStore
-    let videos: RPCClient
+    let profiles: any ProfileStoring
+    let follows: any RelationStoring
+    let videoStats: UserContext.VideoStats
     let cache: UserCache
 
     /// Users in the order of `ids` (duplicates kept); unknown ids are left out.
@@ -28,15 +27,17 @@ struct UserDirectory: Sendable {
 
     private var loaders: UserCache.Loaders {
         UserCache.Loaders(
-            users: { [store, videos] ids in try await Self.load(ids, profiles: store, videos: videos) },
-            followed: { [relations] viewer, ids in try await relations.followed(by: viewer, among: ids) }
+            users: { [profiles, videoStats] ids in try await Self.load(ids, profiles: profiles, videoStats: videoStats) },
+            followed: { [follows] viewer, ids in try await follows.followed(by: viewer, among: ids) }
         )
     }
 
-    private static func load(_ ids: [UserID], profiles store: ProfileStore, videos: RPCClient) async throws -> [UserID: User] {
-        async let statsReply = videos.call(VideoRPC.UserStats.self, .init(ids: ids))
+    private static func load(
+        _ ids: [UserID], profiles store: any ProfileStoring, videoStats: UserContext.VideoStats
+    ) async throws -> [UserID: User] {
+        async let statsReply = videoStats(ids)
         let profiles = try await store.profiles(ids)
-        let stats = try await statsReply.stats
+        let stats = try await statsReply
         var users: [UserID: User] = [:]
         for (id, profile) in profiles {
             let counters = stats[id] ?? .zero

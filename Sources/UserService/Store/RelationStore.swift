@@ -12,8 +12,7 @@ public struct RelationStore: Sendable {
         self.db = db
     }
 
-    /// A user id and the position of the relation that put it in a list.
-    public typealias Entry = (id: UserID, position: Int64)
+    public typealias Entry = RelationEntry
 
     public func follow(_ follower: UserID, _ followee: UserID) async throws {
         try await setFollow(true, follower, followee)
