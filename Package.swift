@@ -281,7 +281,10 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(
             name: "VideoServiceTests",
-            dependencies: ["VideoService", "DouyinTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "VideoService", "DouyinTestSupport", "DouyinCaching", "DouyinClients", "DouyinHTTP", "DouyinModels", log, nioCore,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -12,8 +12,13 @@ public struct RemoteUsers: Sendable {
     private let loaders: UserCache.Loaders
 
     public init(client: RPCClient, versions: ContentVersions, sizes: CacheSizes = CacheSizes()) {
+        self.init(loaders: .remote(client), versions: versions, sizes: sizes)
+    }
+
+    /// - Parameter loaders: where users and follow flags come from (the user service, or fakes in tests).
+    public init(loaders: UserCache.Loaders, versions: ContentVersions, sizes: CacheSizes = CacheSizes()) {
         self.cache = UserCache(versions: versions, sizes: sizes)
-        self.loaders = .remote(client)
+        self.loaders = loaders
     }
 
     /// The users among `ids` as `viewer` sees them. Every id must name a user: another

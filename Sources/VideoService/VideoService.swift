@@ -1,4 +1,3 @@
-import DouyinCaching
 import DouyinClients
 import DouyinHost
 import DouyinModels
@@ -9,41 +8,28 @@ public enum VideoService {
     public static func run(config: DouyinConfig) async throws {
         try await ServiceHost.serve(config: config, schema: "video") { host in
             let db = host.postgres!
-            let store = VideoStore(db: db)
             let storage = try await makeStorage(config)
             let users = host.client(for: .user)
+            let context = VideoContext(
+                videos: VideoStore(db: db), favorites: FavoriteStore(db: db), comments: CommentStore(db: db), storage: storage,
+                users: .remote(users), existing: { ids in try await users.call(UserRPC.Existing.self, .init(ids: ids)).ids },
+                versions: ContentVersions(redis: host.redis, logger: host.logger), sizes: config.cacheSizes, logger: host.logger
+            )
             VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
-            let versions = ContentVersions(redis: host.redis, logger: host.logger)
-            let sizes = config.cacheSizes
-            let remoteUsers = RemoteUsers(client: users, versions: versions, sizes: sizes)
-            let assembler = VideoAssembler(
-                store: store, users: remoteUsers, versions: versions, likes: ViewerFlags(name: "like_flags", maxViewers: sizes.viewers)
-            )
-            let knownUsers = KnownUsers(users: users, capacity: sizes.knownUsers)
             let media = MediaBase(publicBaseURL: config.publicBaseURL)
-
             let router = host.makeRouter()
             VideoRoutes(
-                store: store,
-                assembler: assembler,
-                publishing: Publishing(store: store, storage: storage, versions: versions, logger: host.logger),
+                store: context.videos,
+                feed: context.feed,
+                assembler: context.assembler,
+                publishing: context.publishing,
                 receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
-                users: knownUsers,
+                users: context.knownUsers,
                 identity: host.identityResolver,
-                media: media,
-                feedHead: FeedHeadCache(versions: versions),
-                viewerPages: ViewerFeedPages(maxPages: sizes.feedPages),
-                versions: versions
-            ).add(to: router)
-            InteractionRoutes(
-                interactions: Interactions(
-                    videos: store, favorites: FavoriteStore(db: db), comments: CommentStore(db: db),
-                    assembler: assembler, users: remoteUsers, knownUsers: knownUsers, versions: versions,
-                    commentPages: VersionedCache(name: "comment_pages", capacity: sizes.pages)
-                ),
                 media: media
             ).add(to: router)
+            InteractionRoutes(interactions: context.interactions, media: media).add(to: router)
             MediaRoutes(storage: storage).add(to: router)
             try await host.run(router)
         }

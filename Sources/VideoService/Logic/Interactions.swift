@@ -6,9 +6,9 @@ import Foundation
 
 /// Likes and comments (API.md 6.7 to 6.10).
 struct Interactions: Sendable {
-    let videos: VideoStore
-    let favorites: FavoriteStore
-    let comments: CommentStore
+    let videos: any VideoStoring
+    let favorites: any FavoriteStoring
+    let comments: any CommentStoring
     let assembler: VideoAssembler
     let users: RemoteUsers
     let knownUsers: KnownUsers

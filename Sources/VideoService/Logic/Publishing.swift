@@ -7,7 +7,7 @@ import NIOPosix
 
 /// Accepting an upload (API.md 6.5): probe, cover, store, record; all or nothing.
 struct Publishing: Sendable {
-    let store: VideoStore
+    let store: any VideoStoring
     let storage: any MediaStorage
     let versions: ContentVersions
     let logger: Logger

@@ -6,7 +6,7 @@ import DouyinModels
 /// RPC), one Redis GET for the viewer's version, and one query for the likes not
 /// remembered at that version.
 struct VideoAssembler: Sendable {
-    let store: VideoStore
+    let store: any VideoStoring
     let users: RemoteUsers
     let versions: ContentVersions
     /// Which videos a viewer likes: only their own likes change it, and each bumps their version.
