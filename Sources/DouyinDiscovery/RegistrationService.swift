@@ -69,15 +69,20 @@ public struct RegistrationService: Service {
     let ttl: Duration
     let makeInstance: @Sendable (_ httpPort: Int, _ rpcPort: Int) -> ServiceInstance
     let logger: Logger
+    /// Waits between heartbeats.
+    let sleep: @Sendable (Duration) async throws -> Void
 
+    /// - Parameter sleep: how to wait between heartbeats; tests pass one they release themselves.
     public init(
         registry: ServiceRegistry, ports: BoundPorts, ttl: Duration, logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         makeInstance: @escaping @Sendable (_ httpPort: Int, _ rpcPort: Int) -> ServiceInstance
     ) {
         self.registry = registry
         self.ports = ports
         self.ttl = ttl
         self.logger = logger
+        self.sleep = sleep
         self.makeInstance = makeInstance
     }
 
@@ -98,7 +103,7 @@ public struct RegistrationService: Service {
                     logger.warning("registry heartbeat failed", metadata: ["error": "\(error)"])
                     announce = true
                 }
-                try? await Task.sleep(for: announce ? .milliseconds(500) : ttl / 3)
+                try? await sleep(announce ? .milliseconds(500) : ttl / 3)
             }
         }
         do {

@@ -13,9 +13,13 @@ public struct ServiceRegistry: Sendable {
     public static let eventsChannel = "douyin:registry:events"
 
     let redis: RedisClient
+    /// Unix time in ms: expiry scores are written and compared on it.
+    let now: @Sendable () -> Int64
 
-    public init(redis: RedisClient) {
+    /// - Parameter now: the wall clock; tests pass one they move themselves.
+    public init(redis: RedisClient, now: @escaping @Sendable () -> Int64 = ServiceRegistry.wallClockMilliseconds) {
         self.redis = redis
+        self.now = now
     }
 
     static func setKey(_ service: ServiceName) -> String { "douyin:registry:{\(service.rawValue)}" }
@@ -27,7 +31,7 @@ public struct ServiceRegistry: Sendable {
         let ttlMilliseconds = Int64(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000)
         var commands: [[any RedisArgument]] = [
             ["SET", Self.instanceKey(instance.service, instance.id), json, "PX", ttlMilliseconds],
-            ["ZADD", Self.setKey(instance.service), Self.nowMilliseconds() + ttlMilliseconds, instance.id],
+            ["ZADD", Self.setKey(instance.service), now() + ttlMilliseconds, instance.id],
         ]
         if announce { commands.append(["PUBLISH", Self.eventsChannel, instance.service.rawValue]) }
         try Self.check(try await redis.pipeline(commands))
@@ -46,7 +50,7 @@ public struct ServiceRegistry: Sendable {
 
     /// The live instances of `service`; expired members are removed on the way.
     public func instances(of service: ServiceName) async throws -> [ServiceInstance] {
-        let now = Self.nowMilliseconds()
+        let now = self.now()
         let replies = try await redis.pipeline([
             ["ZREMRANGEBYSCORE", Self.setKey(service), "-inf", "(\(now)"],
             ["ZRANGEBYSCORE", Self.setKey(service), now, "+inf"],
@@ -62,7 +66,7 @@ public struct ServiceRegistry: Sendable {
         }
     }
 
-    static func nowMilliseconds() -> Int64 {
+    @Sendable public static func wallClockMilliseconds() -> Int64 {
         Int64(Date().timeIntervalSince1970 * 1000)
     }
 

@@ -7,20 +7,58 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
+/// Serialized: readers remove expired members by their own clock, so a test driving a
+/// clock of its own would see its records removed by a reader on the real one.
+@Suite(.enabled(if: TestServers.enabled, TestServers.skipReason), .serialized)
 struct RegistryTests {
     func instance(_ id: String = UUID().uuidString, service: ServiceName = .chat) -> ServiceInstance {
         ServiceInstance(id: id, service: service, host: "127.0.0.1", httpPort: 1, rpcPort: 2, version: "t", startedAt: 0)
     }
 
+    /// Readers drop an instance whose expiry passed on the registry's clock, before Redis
+    /// expires its key: driven by a clock the test moves, not by waiting.
     @Test func expiredInstanceDisappears() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
-        let registry = ServiceRegistry(redis: redis)
+        let clock = DrivenWallClock(start: ServiceRegistry.wallClockMilliseconds())
+        let registry = ServiceRegistry(redis: redis, now: clock.now)
         let record = instance()
         try await registry.register(record, ttl: .seconds(3))
+        clock.advance(by: .milliseconds(2_999))
         #expect(try await registry.instances(of: .chat).contains(record))
-        try await Task.sleep(for: .milliseconds(3300))
+        clock.advance(by: .milliseconds(2))
         #expect(try await !registry.instances(of: .chat).contains(record))
+        await redis.shutdown()
+    }
+
+    /// Every ttl/3 a heartbeat moves the expiry on, so a live instance never expires; one
+    /// that stops beating is gone a ttl after its last beat.
+    @Test func heartbeatsKeepAnInstanceListedUntilTheyStop() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let clock = DrivenWallClock(start: ServiceRegistry.wallClockMilliseconds())
+        let registry = ServiceRegistry(redis: redis, now: clock.now)
+        let sleeps = HeldSleeps()
+        let ports = BoundPorts()
+        ports.setHTTP(1)
+        ports.setRPC(2)
+        let record = instance()
+        let registration = RegistrationService(
+            registry: registry, ports: ports, ttl: .seconds(3), logger: Logger(label: "test"), sleep: sleeps.sleep
+        ) { _, _ in record }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: registration)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+
+        #expect(await sleeps.nextSleep() == .seconds(1), "the next beat is a third of the ttl away")
+        for _ in 0..<6 {
+            clock.advance(by: .seconds(1))
+            sleeps.release()
+            #expect(await sleeps.nextSleep() == .seconds(1))
+            #expect(try await registry.instances(of: .chat).contains(record), "six seconds on, still listed")
+        }
+        clock.advance(by: .milliseconds(3_001))
+        #expect(try await !registry.instances(of: .chat).contains(record), "no beat for a whole ttl: expired")
+
+        await group.triggerGracefulShutdown()
+        try await running.value
         await redis.shutdown()
     }
 
