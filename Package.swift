@@ -276,7 +276,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", nioLocks]),
-        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService"]),
+        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "DouyinCrypto", "DouyinModels", log, nioLocks]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(

@@ -6,29 +6,36 @@ import NIOCore
 /// `douyin-auth`: credentials and token signing keys; register, login, public keys.
 public enum AuthService {
     public static func run(config: DouyinConfig) async throws {
+        let settings = try settings(config)
         try await ServiceHost.serve(config: config, schema: "auth") { host in
             let db = host.postgres!
-            let credentials = CredentialStore(db: db)
-            // Half the cores by default: hashing must not starve the event loops of CPU.
-            let kdfThreads = config.reader.int(forKey: "kdf.threads", default: max(1, System.coreCount / 2))
-            let passwords = try PasswordWork(threads: kdfThreads)
+            let passwords = try PasswordWork(threads: settings.kdfThreads)
             host.own("password pool") { await passwords.shutdown() }
-            // The same on every auth instance: keys rotate by age, a fleet-wide rule (TokenIssuer).
-            let rotation = config.reader.int(forKey: "auth.key_rotation_seconds", default: 30 * 86_400)
-            guard rotation > 0 else { throw ConfigError.invalid("auth.key_rotation_seconds must be positive") }
-            let tokens = TokenIssuer(store: SigningKeyStore(db: db), ttl: config.tokenTTL, rotation: .seconds(rotation), logger: host.logger)
-            try await tokens.prepare()
-
-            host.rpc.register(AuthRPC.PublicKeys.self) { _ in .init(keys: try await tokens.publicKeys()) }
+            let users = host.client(for: .user)
+            let context = AuthContext(
+                credentials: CredentialStore(db: db), signingKeys: SigningKeyStore(db: db),
+                attempts: RedisAttemptCounters(redis: host.redis),
+                profiles: .init(
+                    create: { id, name in _ = try await users.call(UserRPC.CreateProfile.self, .init(id: id, name: name)) },
+                    delete: { id in _ = try await users.call(UserRPC.DeleteProfile.self, .init(id: id)) }
+                ),
+                passwords: passwords, settings: settings, logger: host.logger
+            )
+            try await context.tokens.prepare()
+            host.rpc.register(AuthRPC.PublicKeys.self) { _ in .init(keys: try await context.tokens.publicKeys()) }
 
             let router = host.makeRouter()
-            AuthRoutes(
-                registration: Registration(
-                    store: credentials, passwords: passwords, tokens: tokens, users: host.client(for: .user), logger: host.logger
-                ),
-                login: Login(store: credentials, passwords: passwords, tokens: tokens, throttle: LoginThrottle(redis: host.redis))
-            ).add(to: router)
-            try await host.run(router, extraServices: [tokens])
+            AuthRoutes(registration: context.registration, login: context.login).add(to: router)
+            try await host.run(router, extraServices: [context.tokens])
         }
+    }
+
+    static func settings(_ config: DouyinConfig) throws -> AuthSettings {
+        // Half the cores by default: hashing must not starve the event loops of CPU.
+        let kdfThreads = config.reader.int(forKey: "kdf.threads", default: max(1, System.coreCount / 2))
+        let rotation = config.reader.int(forKey: "auth.key_rotation_seconds", default: 30 * 86_400)
+        guard rotation > 0 else { throw ConfigError.invalid("auth.key_rotation_seconds must be positive") }
+        guard kdfThreads > 0 else { throw ConfigError.invalid("kdf.threads must be positive") }
+        return AuthSettings(tokenTTL: config.tokenTTL, keyRotation: .seconds(rotation), kdfThreads: kdfThreads)
     }
 }

@@ -5,7 +5,7 @@ import DouyinModels
 /// Unknown users and wrong passwords fail identically, in the same time (a
 /// decoy hash is verified for unknown users), so answers reveal no usernames.
 public struct Login: Sendable {
-    let store: CredentialStore
+    let store: any CredentialStoring
     let passwords: PasswordWork
     let tokens: TokenIssuer
     let throttle: LoginThrottle

@@ -17,7 +17,7 @@ public struct LoginThrottle: Sendable {
         }
     }
 
-    let redis: RedisClient
+    let counters: any AttemptCounters
     let perUsername: Limit
     let perAddress: Limit
 
@@ -26,49 +26,43 @@ public struct LoginThrottle: Sendable {
         perUsername: Limit = Limit(failures: 10, window: .seconds(15 * 60)),
         perAddress: Limit = Limit(failures: 100, window: .seconds(60))
     ) {
-        self.redis = redis
+        self.init(counters: RedisAttemptCounters(redis: redis), perUsername: perUsername, perAddress: perAddress)
+    }
+
+    /// - Parameter counters: where attempts are counted (Redis in the service; memory in unit tests).
+    public init(
+        counters: any AttemptCounters,
+        perUsername: Limit = Limit(failures: 10, window: .seconds(15 * 60)),
+        perAddress: Limit = Limit(failures: 100, window: .seconds(60))
+    ) {
+        self.counters = counters
         self.perUsername = perUsername
         self.perAddress = perAddress
     }
 
-    static func usernameKey(_ username: String) -> [UInt8] { Array("douyin:login-fail:user:".utf8) + Array(username.utf8) }
+    static func usernameKey(_ username: String) -> String { "douyin:login-fail:user:\(username)" }
     static func addressKey(_ address: String) -> String { "douyin:login-fail:addr:\(address)" }
 
     /// Takes one attempt from the username's and the address's budgets before the
     /// password is checked; throws `loginThrottled` (with Retry-After) when either is spent.
     ///
-    /// Counting first, in one atomic `INCR` per counter, is what bounds concurrent
+    /// Counting first, in one atomic increment per counter, is what bounds concurrent
     /// guesses: a check followed by a later increment lets a burst of wrong passwords
     /// all pass the check together.
     public func begin(username: String, address: String) async throws {
-        let user = Self.usernameKey(username)
-        let addr = Self.addressKey(address)
-        guard
-            let replies = try? await redis.pipeline([
-                ["INCR", user], ["PEXPIRE", user, Self.milliseconds(perUsername.window), "NX"], ["PTTL", user],
-                ["INCR", addr], ["PEXPIRE", addr, Self.milliseconds(perAddress.window), "NX"], ["PTTL", addr],
-            ]),
-            replies.count == 6
-        else { return }
-        for (count, ttl, limit) in [(replies[0], replies[2], perUsername), (replies[3], replies[5], perAddress)] {
-            if let attempts = count.integer, attempts > limit.failures {
-                let seconds = max(1, Int((ttl.integer ?? 1000) + 999) / 1000)
-                throw DouyinError(.loginThrottled, retryAfter: seconds)
-            }
+        let limits = [perUsername, perAddress]
+        guard let counts = try? await counters.increment([
+            (Self.usernameKey(username), perUsername.window), (Self.addressKey(address), perAddress.window),
+        ]) else { return }
+        for (counted, limit) in zip(counts, limits) where counted.count > limit.failures {
+            let (seconds, attoseconds) = counted.remaining.components
+            throw DouyinError(.loginThrottled, retryAfter: max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0)))
         }
     }
 
     /// A right password: the username's failures are forgotten, and the attempt is given
     /// back to the address (its budget counts failures only).
     public func succeeded(username: String, address: String) async {
-        let addr = Self.addressKey(address)
-        _ = try? await redis.pipeline([
-            ["DEL", Self.usernameKey(username)],
-            ["DECR", addr], ["PEXPIRE", addr, Self.milliseconds(perAddress.window), "NX"],
-        ])
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        try? await counters.settle(reset: Self.usernameKey(username), giveBack: Self.addressKey(address), window: perAddress.window)
     }
 }

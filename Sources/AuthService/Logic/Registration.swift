@@ -1,5 +1,4 @@
 import DouyinModels
-import DouyinRPC
 import Logging
 
 /// Creates an account: credentials here, profile in the user service, then a token.
@@ -8,11 +7,25 @@ import Logging
 /// `pending` (unable to log in, username reserved) until the profile exists,
 /// and is removed again, with the profile, when the user service call fails.
 public struct Registration: Sendable {
-    let store: CredentialStore
+    let store: any CredentialStoring
     let passwords: PasswordWork
     let tokens: TokenIssuer
-    let users: RPCClient
+    let profiles: Profiles
     let logger: Logger
+
+    /// The user service's side of an account: its profile.
+    public struct Profiles: Sendable {
+        public var create: @Sendable (UserID, _ name: String) async throws -> Void
+        public var delete: @Sendable (UserID) async throws -> Void
+
+        public init(
+            create: @escaping @Sendable (UserID, _ name: String) async throws -> Void,
+            delete: @escaping @Sendable (UserID) async throws -> Void
+        ) {
+            self.create = create
+            self.delete = delete
+        }
+    }
 
     public func register(username: String, password: String) async throws -> AuthResponse {
         try Credentials.validateUsername(username)
@@ -21,10 +34,10 @@ public struct Registration: Sendable {
             throw DouyinError(.usernameTaken)
         }
         do {
-            _ = try await users.call(UserRPC.CreateProfile.self, .init(id: id, name: username))
+            try await profiles.create(id, username)
         } catch {
             logger.warning("profile creation failed; undoing registration", metadata: ["user_id": "\(id)", "error": "\(error)"])
-            _ = try? await users.call(UserRPC.DeleteProfile.self, .init(id: id))
+            try? await profiles.delete(id)
             try? await store.release(id)
             throw (error as? DouyinError)?.code == .deadlineExceeded ? error : DouyinError(.serviceUnavailable)
         }

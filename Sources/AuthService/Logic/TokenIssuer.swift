@@ -15,7 +15,7 @@ import ServiceLifecycle
 /// retired by one instance for the others, so no instance can invalidate the key
 /// another one still signs with.
 public final class TokenIssuer: Service, Sendable {
-    let store: SigningKeyStore
+    let store: any SigningKeyStoring
     let ttl: Duration
     let rotation: Duration
     /// How often the key is reloaded: a quarter of the rotation, at least 1 s, at most a minute.
@@ -30,7 +30,7 @@ public final class TokenIssuer: Service, Sendable {
         var usableUntil: ContinuousClock.Instant
     }
 
-    public init(store: SigningKeyStore, ttl: Duration, rotation: Duration = .seconds(30 * 86_400), logger: Logger) {
+    public init(store: any SigningKeyStoring, ttl: Duration, rotation: Duration = .seconds(30 * 86_400), logger: Logger) {
         self.store = store
         self.ttl = ttl
         self.rotation = rotation
