@@ -46,7 +46,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // C libraries, imported thinly.
@@ -142,7 +141,6 @@ let package = Package(
             dependencies: [
                 "DouyinModels", "DouyinCrypto", "DouyinObservability", "DouyinRPC", "DouyinIdentity", "DouyinCaching",
                 hummingbird, hummingbirdCore, nioCore, nioLocks, nioFoundation, nioHTTP1, httpTypes, log, metrics,
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -193,7 +191,6 @@ let package = Package(
                 hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),

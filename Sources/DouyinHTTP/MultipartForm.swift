@@ -1,5 +1,4 @@
 import DouyinModels
-import MultipartKit
 import NIOCore
 
 /// Text parameters of a buffered `multipart/form-data` body.
@@ -39,23 +38,24 @@ public enum MultipartForm {
 
     /// The text parts in order; fails on text that is not UTF-8 or holds NUL.
     public static func textParameters(_ body: ByteBuffer, boundary: String) throws(DouyinError) -> [(String, String)] {
-        let parser = MultipartParser(boundary: boundary)
+        let reader = MultipartReader(boundary: boundary)
         var parts: [(name: String?, bytes: [UInt8])] = []
         var current: (name: String?, bytes: [UInt8]) = (nil, [])
-        parser.onHeader = { name, value in
+        reader.onHeader = { name, value in
             if name.lowercased() == "content-disposition" { current.name = partName(fromContentDisposition: value) }
         }
-        parser.onBody = { buffer in
+        reader.onBody = { buffer in
             if current.name != filePartName { current.bytes += buffer.readableBytesView }
         }
-        parser.onPartComplete = {
+        reader.onPartComplete = {
             parts.append(current)
             current = (nil, [])
         }
         do {
-            try parser.execute(body)
+            try reader.read(body)
+            try reader.finish()
         } catch {
-            throw DouyinError(.invalidParameter, "malformed multipart body")
+            throw DouyinError(.invalidParameter, "malformed multipart body: \(error)")
         }
         var pairs: [(String, String)] = []
         for part in parts {

@@ -2,7 +2,6 @@ import DouyinHTTP
 import DouyinModels
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 import _NIOFileSystem
 
@@ -36,11 +35,12 @@ struct UploadReceiver {
         let path = "\(scratchDirectory)/\(UUID().uuidString.lowercased()).part"
         var upload = ReceivedUpload()
         let state = PartState()
-        let parser = MultipartParser(boundary: boundary)
+        let parser = MultipartReader(boundary: boundary)
         parser.onHeader = { name, value in
             if name.lowercased() == "content-disposition" { state.name = MultipartForm.partName(fromContentDisposition: value) }
         }
         parser.onBody = { chunk in
+            var chunk = chunk
             if state.name == MultipartForm.filePartName {
                 state.fileChunk.writeBuffer(&chunk)
             } else {
@@ -70,9 +70,9 @@ struct UploadReceiver {
                         throw DouyinError(.payloadTooLarge, "request body too large")
                     }
                     do {
-                        try parser.execute(chunk)
+                        try parser.read(chunk)
                     } catch {
-                        throw DouyinError(.invalidParameter, "malformed multipart body")
+                        throw DouyinError(.invalidParameter, "malformed multipart body: \(error)")
                     }
                     guard state.textBytes <= Self.maxTextBytes else { throw DouyinError(.payloadTooLarge, "form fields too large") }
                     upload.fileBytes += state.fileChunk.readableBytes
@@ -82,6 +82,13 @@ struct UploadReceiver {
                     state.fileChunk.clear()
                 }
                 if upload.fileBytes <= limit, let declaredLength, bodyBytes < declaredLength { throw DouyinError.bodyCutShort }
+                if upload.fileBytes <= limit {
+                    do {
+                        try parser.finish()
+                    } catch {
+                        throw DouyinError(.invalidParameter, "malformed multipart body: \(error)")
+                    }
+                }
             }
         } catch {
             _ = try? await FileSystem.shared.removeItem(at: FilePath(path))
