@@ -152,6 +152,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one WebSocket server setup, for the gateway's proxy and the chat service.
+        .target(
+            name: "DouyinWebSocket",
+            dependencies: [
+                "DouyinHTTP", hummingbird, hummingbirdCore, nioCore,
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The thin host that composes the rest into one process.
         .target(
             name: "DouyinHost",
@@ -198,7 +208,7 @@ let package = Package(
             name: "ChatService",
             dependencies: [
                 "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinModels", "DouyinPostgres", "DouyinRedis",
-                hummingbird, nioLocks, log, serviceLifecycle,
+                "DouyinWebSocket", hummingbird, nioLocks, log, serviceLifecycle,
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
@@ -207,7 +217,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinDiscovery", "DouyinIdentity", "DouyinObservability",
-                "DouyinModels", "DouyinCrypto",
+                "DouyinModels", "DouyinCrypto", "DouyinWebSocket",
                 hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

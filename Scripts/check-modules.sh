@@ -19,7 +19,7 @@ LAYERS = [
     ["DouyinDiscovery", "DouyinIdentity"],
     ["DouyinRPC"],
     ["DouyinHTTP"],
-    ["DouyinClients"],
+    ["DouyinClients", "DouyinWebSocket"],
     ["DouyinHost"],
     ["AuthService", "UserService", "VideoService", "ChatService", "Gateway"],
     ["douyin-auth", "douyin-user", "douyin-video", "douyin-chat", "douyin-gateway"],

@@ -8,7 +8,7 @@ public enum AuthService {
     public static func run(config: DouyinConfig) async throws {
         let settings = try settings(config)
         try await ServiceHost.serve(config: config, schema: "auth") { host in
-            let db = host.postgres!
+            let db = try host.database()
             let passwords = try PasswordWork(threads: settings.kdfThreads)
             host.own("password pool") { await passwords.shutdown() }
             let users = host.client(for: .user)

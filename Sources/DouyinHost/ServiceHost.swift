@@ -127,6 +127,12 @@ public final class ServiceHost: Sendable {
         }
     }
 
+    /// The database of the schema this service owns; a programming error to ask without one.
+    public func database() throws -> PostgresClient {
+        guard let postgres else { throw DouyinError(.internalError, "douyin-\(config.service.rawValue) was started without a schema") }
+        return postgres
+    }
+
     /// The RPC client for `service` (one per process, shared).
     public func client(for service: ServiceName) -> RPCClient {
         clients.withLockedValue { clients in

@@ -5,6 +5,7 @@ import DouyinHost
 import DouyinModels
 import DouyinObservability
 import DouyinRPC
+import DouyinWebSocket
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -62,22 +63,19 @@ public enum Gateway {
                 )
             ).add(to: router)
 
-            let maxFrame = config.reader.int(forKey: "chat.max_frame_bytes", default: 16 * 1024)
+            let socketSettings = try WebSocketSettings(reader: config.reader)
             let sockets = Router(context: GatewaySocketContext.self)
-            SocketProxy(authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret, maxFrameBytes: maxFrame)
-                .add(to: sockets)
+            SocketProxy(
+                authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret,
+                maxFrameBytes: socketSettings.maxFrameBytes
+            ).add(to: sockets)
             try await host.run(
                 router,
-                server: .onConnectionEventLoop { [socketResponder = sockets.buildResponder()] responder in
-                    MalformedRequestGuard(UpgradeGated(
-                        base: HTTP1WebSocketUpgradeChannel(
-                            responder: responder,
-                            webSocketResponder: socketResponder,
-                            configuration: .init(maxFrameSize: maxFrame, autoPing: .enabled(timePeriod: .seconds(30))),
-                            additionalChannelHandlers: { [ExpectContinueHandler()] }
-                        ),
-                        admits: { query, authorization in await authenticator.admitsSocket(query: query, authorization: authorization) }
-                    ))
+                server: .webSocketUpgrading(sockets: sockets, settings: socketSettings, additionalChannelHandlers: { [ExpectContinueHandler()] }) {
+                    // The token is checked before the upgrade is made, so a refused one costs no socket.
+                    UpgradeGated(base: $0) { query, authorization in
+                        await authenticator.admitsSocket(query: query, authorization: authorization)
+                    }
                 }
             )
         }

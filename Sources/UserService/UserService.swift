@@ -6,7 +6,7 @@ import DouyinModels
 public enum UserService {
     public static func run(config: DouyinConfig) async throws {
         try await ServiceHost.serve(config: config, schema: "users") { host in
-            let db = host.postgres!
+            let db = try host.database()
             let (videos, chat) = (host.client(for: .video), host.client(for: .chat))
             let context = UserContext(
                 profiles: ProfileStore(db: db), follows: RelationStore(db: db),

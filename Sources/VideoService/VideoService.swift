@@ -7,7 +7,7 @@ import Foundation
 public enum VideoService {
     public static func run(config: DouyinConfig) async throws {
         try await ServiceHost.serve(config: config, schema: "video") { host in
-            let db = host.postgres!
+            let db = try host.database()
             let storage = try await makeStorage(config)
             let users = host.client(for: .user)
             let context = VideoContext(

@@ -31,9 +31,9 @@ struct ChatSocketRoute {
         }
     }
 
+    /// The same rule as everywhere: the `token` query parameter, else a Bearer header.
     private func requester(of request: Request) async -> Identity {
-        let query = (try? FormURLEncoding.decode(Array((request.uri.query ?? "").utf8))) ?? []
-        let token = query.first { $0.0 == "token" && !$0.1.isEmpty }?.1
+        let token = (try? FormURLEncoding.parameter("token", in: request.uri.query ?? "")) ?? nil
         return await identity.resolve(headers: request.headers, tokenParameter: token)
     }
 }
