@@ -285,7 +285,15 @@ let package = Package(
         .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", nioLocks]),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "DouyinCrypto", "DouyinModels", log, nioLocks]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "DouyinCrypto", "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC",
+                hummingbird, nioCore, nioLocks, httpTypes, log,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "VideoServiceTests",
             dependencies: [

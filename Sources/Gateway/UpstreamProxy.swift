@@ -19,18 +19,45 @@ import NIOPosix
 /// instance. Uploads and media stream through AsyncHTTPClient without buffering
 /// and are never resent (`UpstreamProxy+Streaming.swift`).
 struct UpstreamProxy: Sendable {
+    /// Sends one buffered request to an instance of a service and returns its answer.
+    typealias Forward = @Sendable (ServiceName, ForwardedHTTP.Request, _ isIdempotent: Bool) async throws -> ForwardedHTTP.Response
+
     let client: HTTPClient
     /// Per service: the buffered path's RPC client; the streaming paths pick with its balancer.
     let services: [ServiceName: RPCClient]
     let internalSecret: String?
     let streamingTimeout: Duration
+    /// The buffered path's call: over `services` (tests pass their own).
+    let send: Forward
     static let maxBufferedBody = 1 << 20
+
+    init(
+        client: HTTPClient, services: [ServiceName: RPCClient], internalSecret: String?, streamingTimeout: Duration,
+        send: Forward? = nil
+    ) {
+        self.client = client
+        self.services = services
+        self.internalSecret = internalSecret
+        self.streamingTimeout = streamingTimeout
+        self.send = send ?? Self.overRPC(services)
+    }
+
+    /// One `ForwardedHTTP` call on the service's multiplexed RPC connection.
+    static func overRPC(_ services: [ServiceName: RPCClient]) -> Forward {
+        { service, request, isIdempotent in
+            guard let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
+            // Sized for the headers up front: growing from empty reallocates several times.
+            var payload = ByteBufferAllocator().buffer(capacity: 1024 + request.body.readableBytes)
+            request.write(to: &payload)
+            var reply = try await rpc.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: isIdempotent)
+            return try ForwardedHTTP.Response(reading: &reply)
+        }
+    }
 
     /// An API request whose parameters fit in a form body (everything but uploads).
     func forward(
         _ request: Request, to service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
-        guard let rpc = services[service] else { throw DouyinError(.serviceUnavailable) }
         var request = request
         // No endpoint takes more than a form's worth of parameters; a larger body is refused
         // before anything is sent, and its rest is drained after the answer.
@@ -38,29 +65,26 @@ struct UpstreamProxy: Sendable {
             throw DouyinError(.payloadTooLarge, "request body larger than \(Self.maxBufferedBody) bytes")
         }
         let body = try await request.collectCompleteBody(upTo: Self.maxBufferedBody)
-        return try await exchange(request, body: body, rpc: rpc, identity: identity, context: context)
+        return try await exchange(request, body: body, service: service, identity: identity, context: context)
     }
 
     /// The buffered path: whole request out, whole answer back, as one RPC call.
     private func exchange(
-        _ request: Request, body: ByteBuffer, rpc: RPCClient, identity: GatewayIdentity, context: DouyinRequestContext
+        _ request: Request, body: ByteBuffer, service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
-        // Sized for the headers up front: growing from empty reallocates several times.
-        var payload = ByteBufferAllocator().buffer(capacity: 1024 + body.readableBytes)
-        ForwardedHTTP.Request(
+        let forwarded = ForwardedHTTP.Request(
             method: request.method, path: request.uri.string,
             headerFields: forwardedHeaders(request, identity: identity, context: context), body: body
-        ).write(to: &payload)
+        )
         // A read cut off mid-flight may run again elsewhere; a write may not.
         let isIdempotent = request.method == .get || request.method == .head
-        var reply: ByteBuffer
+        let answer: ForwardedHTTP.Response
         do {
-            reply = try await rpc.call(name: ForwardedHTTP.method, payload: payload, isIdempotent: isIdempotent)
+            answer = try await send(service, forwarded, isIdempotent)
         } catch let error as DouyinError where error.code == .serviceUnavailable {
-            context.logger.warning("upstream unavailable", metadata: ["service": "\(rpc.service.rawValue)", "error": "\(error.message)"])
+            context.logger.warning("upstream unavailable", metadata: ["service": "\(service.rawValue)", "error": "\(error.message)"])
             throw error
         }
-        let answer = try ForwardedHTTP.Response(reading: &reply)
         return Response(
             status: answer.status,
             headers: Self.withoutHopByHop(answer.headerFields),
