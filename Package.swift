@@ -282,8 +282,8 @@ let package = Package(
                 "UserService", "DouyinCaching", "DouyinClients", "DouyinHTTP", "DouyinModels", "DouyinTestSupport", log, nioLocks,
             ]
         ),
-        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", nioLocks]),
-        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "DouyinCrypto", "DouyinModels", log, nioLocks]),
+        .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", "DouyinTestSupport", nioLocks]),
+        .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "DouyinCrypto", "DouyinModels", "DouyinTestSupport", log, nioLocks]),
         .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "DouyinTestSupport"]),
         .testTarget(
             name: "GatewayTests",

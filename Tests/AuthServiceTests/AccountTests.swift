@@ -1,5 +1,6 @@
 import DouyinCrypto
 import DouyinModels
+import DouyinTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import Testing
@@ -43,28 +44,19 @@ struct AccountTests {
         return try TokenVerifier(keys: keys).verify(token).get().sub
     }
 
-    func code(_ body: () async throws -> Void) async -> ErrorCode? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return (error as? DouyinError)?.code
-        }
-    }
-
     @Test func registeringMakesAProfileAndATokenForTheNewUser() async throws {
         let answer = try await context.registration.register(username: "ann", password: "secret12")
         #expect(try await subject(of: answer.token) == answer.userID)
         #expect(profiles.withLockedValue { $0 } == [answer.userID: "ann"])
-        #expect(await code { _ = try await context.registration.register(username: "ann", password: "other123") } == .usernameTaken)
-        #expect(await code { _ = try await context.registration.register(username: "tab\t", password: "secret12") } == .invalidParameter)
+        #expect(await errorCode { _ = try await context.registration.register(username: "ann", password: "other123") } == .usernameTaken)
+        #expect(await errorCode { _ = try await context.registration.register(username: "tab\t", password: "secret12") } == .invalidParameter)
     }
 
     @Test func aFailedProfileLeavesNoAccountBehind() async throws {
         profileServiceDown.withLockedValue { $0 = true }
-        #expect(await code { _ = try await context.registration.register(username: "bob", password: "secret12") } == .serviceUnavailable)
+        #expect(await errorCode { _ = try await context.registration.register(username: "bob", password: "secret12") } == .serviceUnavailable)
         #expect(tables.usernames.isEmpty && profiles.withLockedValue { $0.isEmpty })
-        #expect(await code { _ = try await context.login.login(username: "bob", password: "secret12", clientAddress: "a") } == .badCredentials)
+        #expect(await errorCode { _ = try await context.login.login(username: "bob", password: "secret12", clientAddress: "a") } == .badCredentials)
         profileServiceDown.withLockedValue { $0 = false }
         _ = try await context.registration.register(username: "bob", password: "secret12")
     }
@@ -74,14 +66,14 @@ struct AccountTests {
         let answer = try await context.login.login(username: "cy", password: "secret12", clientAddress: "a")
         #expect(answer.userID == registered.userID)
         #expect(try await subject(of: answer.token) == registered.userID)
-        #expect(await code { _ = try await context.login.login(username: "cy", password: "secret13", clientAddress: "a") } == .badCredentials)
-        #expect(await code { _ = try await context.login.login(username: "nobody", password: "secret12", clientAddress: "a") } == .badCredentials)
+        #expect(await errorCode { _ = try await context.login.login(username: "cy", password: "secret13", clientAddress: "a") } == .badCredentials)
+        #expect(await errorCode { _ = try await context.login.login(username: "nobody", password: "secret12", clientAddress: "a") } == .badCredentials)
     }
 
     @Test func tenFailuresThrottleAUsernameUntilItsWindowEnds() async throws {
         _ = try await context.registration.register(username: "dee", password: "secret12")
         for attempt in 1...10 {
-            #expect(await code { _ = try await context.login.login(username: "dee", password: "wrong-\(attempt)", clientAddress: "a\(attempt)") } == .badCredentials)
+            #expect(await errorCode { _ = try await context.login.login(username: "dee", password: "wrong-\(attempt)", clientAddress: "a\(attempt)") } == .badCredentials)
         }
         do {
             _ = try await context.login.login(username: "dee", password: "secret12", clientAddress: "z")
@@ -98,7 +90,7 @@ struct AccountTests {
         _ = try await context.registration.register(username: "eve", password: "secret12")
         for round in 0..<3 {
             for attempt in 1...9 {
-                _ = await code { _ = try await context.login.login(username: "eve", password: "wrong-\(round)-\(attempt)", clientAddress: "b") }
+                _ = await errorCode { _ = try await context.login.login(username: "eve", password: "wrong-\(round)-\(attempt)", clientAddress: "b") }
             }
             _ = try await context.login.login(username: "eve", password: "secret12", clientAddress: "b")
         }
@@ -106,10 +98,10 @@ struct AccountTests {
 
     @Test func oneAddressGuessingManyUsernamesIsThrottledToo() async throws {
         for attempt in 1...100 {
-            _ = await code { _ = try await context.login.login(username: "user\(attempt)", password: "guess", clientAddress: "203.0.113.9") }
+            _ = await errorCode { _ = try await context.login.login(username: "user\(attempt)", password: "guess", clientAddress: "203.0.113.9") }
         }
-        #expect(await code { _ = try await context.login.login(username: "user101", password: "guess", clientAddress: "203.0.113.9") } == .loginThrottled)
-        #expect(await code { _ = try await context.login.login(username: "user101", password: "guess", clientAddress: "203.0.113.10") } == .badCredentials)
+        #expect(await errorCode { _ = try await context.login.login(username: "user101", password: "guess", clientAddress: "203.0.113.9") } == .loginThrottled)
+        #expect(await errorCode { _ = try await context.login.login(username: "user101", password: "guess", clientAddress: "203.0.113.10") } == .badCredentials)
     }
 
     @Test func withoutTheCountersLoginStillWorks() async throws {

@@ -1,5 +1,6 @@
 import DouyinHTTP
 import DouyinModels
+import DouyinTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
@@ -22,27 +23,18 @@ struct MessagingTests {
 
     var messaging: Messaging { context.messaging }
 
-    func code(_ body: () async throws -> Void) async -> ErrorCode? {
-        do {
-            try await body()
-            return nil
-        } catch {
-            return (error as? DouyinError)?.code
-        }
-    }
-
     @Test func contentIsOneToAThousandCodePoints() async throws {
-        #expect(await code { _ = try await messaging.send(from: 1, to: 2, content: "") } == .invalidParameter)
-        #expect(await code { _ = try await messaging.send(from: 1, to: 2, content: String(repeating: "字", count: 1_001)) } == .invalidParameter)
+        #expect(await errorCode { _ = try await messaging.send(from: 1, to: 2, content: "") } == .invalidParameter)
+        #expect(await errorCode { _ = try await messaging.send(from: 1, to: 2, content: String(repeating: "字", count: 1_001)) } == .invalidParameter)
         let longest = try await messaging.send(from: 1, to: 2, content: String(repeating: "字", count: 1_000))
         #expect(longest.content.count == 1_000)
         #expect(delivery.published.withLockedValue { $0 } == [longest], "refused messages are neither stored nor delivered")
     }
 
     @Test func noChatWithYourselfOrWithNobody() async throws {
-        #expect(await code { _ = try await messaging.send(from: 1, to: 1, content: "me") } == .invalidParameter)
-        #expect(await code { _ = try await messaging.send(from: 1, to: 99, content: "hello?") } == .userNotFound)
-        #expect(await code { _ = try await messaging.conversation(of: 1, with: 99, preMessageTime: 0, page: Page()) } == .userNotFound)
+        #expect(await errorCode { _ = try await messaging.send(from: 1, to: 1, content: "me") } == .invalidParameter)
+        #expect(await errorCode { _ = try await messaging.send(from: 1, to: 99, content: "hello?") } == .userNotFound)
+        #expect(await errorCode { _ = try await messaging.conversation(of: 1, with: 99, preMessageTime: 0, page: Page()) } == .userNotFound)
         #expect(try await store.latest(of: 1, with: [1, 99]).isEmpty)
     }
 
