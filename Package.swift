@@ -156,9 +156,8 @@ let package = Package(
         .target(
             name: "DouyinWebSocket",
             dependencies: [
-                "DouyinHTTP", hummingbird, hummingbirdCore, nioCore,
+                "DouyinHTTP", "DouyinHost", hummingbird, hummingbirdCore, nioCore,
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings
         ),

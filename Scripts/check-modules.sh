@@ -19,8 +19,9 @@ LAYERS = [
     ["DouyinDiscovery", "DouyinIdentity"],
     ["DouyinRPC"],
     ["DouyinHTTP"],
-    ["DouyinClients", "DouyinWebSocket"],
+    ["DouyinClients"],
     ["DouyinHost"],
+    ["DouyinWebSocket"],
     ["AuthService", "UserService", "VideoService", "ChatService", "Gateway"],
     ["douyin-auth", "douyin-user", "douyin-video", "douyin-chat", "douyin-gateway"],
 ]

@@ -32,10 +32,8 @@ public enum AuthService {
 
     static func settings(_ config: DouyinConfig) throws -> AuthSettings {
         // Half the cores by default: hashing must not starve the event loops of CPU.
-        let kdfThreads = config.reader.int(forKey: "kdf.threads", default: max(1, System.coreCount / 2))
-        let rotation = config.reader.int(forKey: "auth.key_rotation_seconds", default: 30 * 86_400)
-        guard rotation > 0 else { throw ConfigError.invalid("auth.key_rotation_seconds must be positive") }
-        guard kdfThreads > 0 else { throw ConfigError.invalid("kdf.threads must be positive") }
+        let kdfThreads = try config.settings.int("kdf.threads", default: max(1, System.coreCount / 2), in: 1...256)
+        let rotation = try config.settings.int("auth.key_rotation_seconds", default: 30 * 86_400, in: 1...Int(Int32.max))
         return AuthSettings(tokenTTL: config.tokenTTL, keyRotation: .seconds(rotation), kdfThreads: kdfThreads)
     }
 }

@@ -8,10 +8,10 @@ import Hummingbird
 public enum ChatService {
     public static func run(config: DouyinConfig) async throws {
         try await ServiceHost.serve(config: config, schema: "chat") { host in
-            let sessions = LiveSessions(outboxCapacity: config.reader.int(forKey: "chat.outbox_messages", default: 256))
+            let sessions = LiveSessions(outboxCapacity: try config.settings.int("chat.outbox_messages", default: 256, in: 1...65_536))
             let feed = DeliveryFeed(redis: host.redis, sessions: sessions, logger: host.logger)
             let users = host.client(for: .user)
-            let sockets = try WebSocketSettings(reader: config.reader)
+            let sockets = try WebSocketSettings(config.settings)
             let context = ChatContext(
                 store: MessageStore(db: try host.database()), sessions: sessions, delivery: feed,
                 existing: { ids in try await users.call(UserRPC.Existing.self, .init(ids: ids)).ids },

@@ -43,8 +43,8 @@ public struct DouyinConfig: Sendable {
     public var cacheSizes: CacheSizes
     /// Span export over OTLP/HTTP; nil (the default) = tracing only in logs.
     public var tracing: SpanExporter.Configuration?
-    /// For service-specific keys.
-    public let reader: ConfigReader
+    /// For service-specific keys, read as strictly as these.
+    public let settings: Settings
 
     public static func load(service: ServiceName, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DouyinConfig {
         let mode = environment["DOUYIN_MODE"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev"
@@ -61,76 +61,65 @@ public struct DouyinConfig: Sendable {
     }
 
     init(service: ServiceName, mode: String, reader: ConfigReader) throws {
+        let settings = Settings(reader: reader)
         self.service = service
         self.mode = mode
-        self.reader = reader
+        self.settings = settings
         let hostName = ProcessInfo.processInfo.hostName
-        instanceID = reader.string(forKey: "instance_id") ?? "\(service.rawValue)-\(hostName)-\(getpid())-\(UInt16.random(in: .min ... .max))"
-        let advertise = reader.string(forKey: "advertise_host", default: "127.0.0.1")
+        instanceID = settings.string("instance_id") ?? "\(service.rawValue)-\(hostName)-\(getpid())-\(UInt16.random(in: .min ... .max))"
+        let advertise = settings.string("advertise_host", default: "127.0.0.1")
         advertiseHost = advertise == "auto" ? (Self.firstNonLoopbackIPv4() ?? "127.0.0.1") : advertise
-        httpHost = reader.string(forKey: "http.host", default: "127.0.0.1")
-        let defaultHTTPPort = service == .gateway ? 8080 : 0
-        httpPort = reader.int(forKey: "http.port", default: defaultHTTPPort)
-        rpcPort = reader.int(forKey: "rpc.port", default: 0)
-        rpcSocketDirectory = reader.string(forKey: "rpc.socket_dir").flatMap { $0.isEmpty ? nil : $0 }
+        httpHost = settings.string("http.host", default: "127.0.0.1")
+        httpPort = try settings.int("http.port", default: service == .gateway ? 8080 : 0, in: 0...65535)
+        rpcPort = try settings.int("rpc.port", default: 0, in: 0...65535)
+        rpcSocketDirectory = settings.string("rpc.socket_dir")
         postgres = PostgresConfiguration(
-            conninfo: reader.string(forKey: "postgres.url", isSecret: true, default: "postgresql://douyin@127.0.0.1:5432/douyin"),
-            maxConnections: reader.int(forKey: "postgres.pool_size", default: 8),
-            acquireTimeout: .milliseconds(reader.int(forKey: "postgres.acquire_timeout_ms", default: 5000))
+            conninfo: settings.string("postgres.url", isSecret: true, default: "postgresql://douyin@127.0.0.1:5432/douyin"),
+            maxConnections: try settings.int("postgres.pool_size", default: 8, in: 1...1024),
+            acquireTimeout: .milliseconds(try settings.int("postgres.acquire_timeout_ms", default: 5000, in: 1...600_000))
         )
         redis = RedisConfiguration(
-            host: reader.string(forKey: "redis.host", default: "127.0.0.1"),
-            port: reader.int(forKey: "redis.port", default: 6379),
-            timeout: .milliseconds(reader.int(forKey: "redis.timeout_ms", default: 2000))
+            host: settings.string("redis.host", default: "127.0.0.1"),
+            port: try settings.int("redis.port", default: 6379, in: 1...65535),
+            timeout: .milliseconds(try settings.int("redis.timeout_ms", default: 2000, in: 1...600_000))
         )
-        registryTTL = .milliseconds(reader.int(forKey: "registry.ttl_ms", default: 10_000))
-        internalSecret = reader.string(forKey: "internal_secret", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        sqlDirectory = URL(fileURLWithPath: reader.string(forKey: "sql_dir", default: "manifest/sql"))
-        logLevel = reader.string(forKey: "log_level", default: "info")
-        drainTimeout = .seconds(reader.int(forKey: "drain_timeout_seconds", default: 10))
-        requestTimeout = .milliseconds(reader.int(forKey: "request_timeout_ms", default: 10_000))
-        maxUploadBytes = reader.int(forKey: "max_upload_bytes", default: 104_857_600)
-        publicBaseURL = reader.string(forKey: "public_base_url").flatMap { $0.isEmpty ? nil : $0 }
-        tokenTTL = .seconds(reader.int(forKey: "token_ttl_seconds", default: 604_800))
-        tracing = try Self.tracing(reader)
-        cacheSizes = try Self.cacheSizes(reader)
-        guard (0...65535).contains(httpPort), (0...65535).contains(rpcPort) else {
-            throw ConfigError.invalid("ports must be 0...65535")
-        }
-        guard maxUploadBytes > 0, tokenTTL > .zero, registryTTL >= .seconds(1) else {
-            throw ConfigError.invalid("max_upload_bytes, token_ttl_seconds and registry.ttl_ms must be positive")
-        }
+        registryTTL = .milliseconds(try settings.int("registry.ttl_ms", default: 10_000, in: 1000...3_600_000))
+        internalSecret = settings.string("internal_secret", isSecret: true)
+        sqlDirectory = URL(fileURLWithPath: settings.string("sql_dir", default: "manifest/sql"))
+        logLevel = try settings.choice(
+            "log_level", default: "info", among: ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        )
+        drainTimeout = .seconds(try settings.int("drain_timeout_seconds", default: 10, in: 0...3600))
+        requestTimeout = .milliseconds(try settings.int("request_timeout_ms", default: 10_000, in: 1...3_600_000))
+        maxUploadBytes = try settings.int("max_upload_bytes", default: 104_857_600, in: 1...Int.max)
+        publicBaseURL = settings.string("public_base_url")
+        tokenTTL = .seconds(try settings.int("token_ttl_seconds", default: 604_800, in: 1...Int(Int32.max)))
+        tracing = try Self.tracing(settings)
+        cacheSizes = try Self.cacheSizes(settings)
     }
 
-    static func cacheSizes(_ reader: ConfigReader) throws -> CacheSizes {
+    static func cacheSizes(_ settings: Settings) throws -> CacheSizes {
         var sizes = CacheSizes()
         let knobs: [(String, WritableKeyPath<CacheSizes, Int>)] = [
             ("users", \.users), ("viewers", \.viewers), ("pages", \.pages), ("feed_pages", \.feedPages),
             ("tokens", \.tokens), ("clients", \.clients), ("known_users", \.knownUsers),
         ]
         for (name, field) in knobs {
-            let entries = reader.int(forKey: ConfigKey(["cache", name]), default: sizes[keyPath: field])
-            guard entries > 0 else { throw ConfigError.invalid("cache.\(name) must be positive, not \(entries)") }
-            sizes[keyPath: field] = entries
+            sizes[keyPath: field] = try settings.int("cache.\(name)", default: sizes[keyPath: field], in: 1...100_000_000)
         }
         return sizes
     }
 
     /// Span export settings; nil unless `otlp.endpoint` is set.
-    static func tracing(_ reader: ConfigReader) throws -> SpanExporter.Configuration? {
-        guard let endpoint = reader.string(forKey: "otlp.endpoint"), !endpoint.isEmpty else { return nil }
-        let tracing = SpanExporter.Configuration(
-            endpoint: endpoint,
-            sampleRatio: reader.double(forKey: "otlp.sample_ratio", default: 1),
-            interval: .milliseconds(reader.int(forKey: "otlp.flush_interval_ms", default: 5000))
-        )
+    static func tracing(_ settings: Settings) throws -> SpanExporter.Configuration? {
+        // Checked even with tracing off: a bad value is a mistake either way.
+        let sampleRatio = try settings.double("otlp.sample_ratio", default: 1, in: 0...1)
+        let interval = try settings.int("otlp.flush_interval_ms", default: 5000, in: 1...3_600_000)
+        guard let endpoint = settings.string("otlp.endpoint") else { return nil }
         guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-            throw ConfigError.invalid("otlp.endpoint must be an http(s) URL, not \(endpoint)")
+            throw ConfigError.invalid("\(Settings.variable("otlp.endpoint")) must be an http(s) URL, not \(endpoint)")
         }
-        guard (0...1).contains(tracing.sampleRatio), tracing.interval > .zero else {
-            throw ConfigError.invalid("otlp.sample_ratio must be within 0...1 and otlp.flush_interval_ms positive")
-        }
-        return tracing
+        return SpanExporter.Configuration(endpoint: endpoint, sampleRatio: sampleRatio, interval: .milliseconds(interval))
     }
 }
 

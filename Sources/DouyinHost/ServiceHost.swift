@@ -216,6 +216,11 @@ public final class ServiceHost: Sendable {
 
     private func run(app: some ApplicationProtocol, rpcSocket: String?, extraServices: [any Service] = []) async throws {
         let config = self.config
+        // Every setting has been read by now: what names none is most likely a typo.
+        let unknown = config.settings.unknownVariables(in: ProcessInfo.processInfo.environment)
+        if !unknown.isEmpty {
+            logger.warning("environment variables that name no setting (misspelt?)", metadata: ["variables": "\(unknown.joined(separator: ", "))"])
+        }
         let registration = RegistrationService(registry: registry, ports: ports, ttl: config.registryTTL, logger: logger) { http, rpc in
             ServiceInstance(
                 id: config.instanceID, service: config.service, host: config.advertiseHost, httpPort: http, rpcPort: rpc,

@@ -1,5 +1,5 @@
-import Configuration
 import DouyinHTTP
+import DouyinHost
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -17,20 +17,14 @@ public struct WebSocketSettings: Sendable, Equatable {
         self.pingInterval = pingInterval
     }
 
-    /// Read once at start; a value that is not positive is refused there.
-    public init(reader: ConfigReader) throws {
+    /// Read once at start; a value that does not parse, or is not positive, is refused there.
+    public init(_ settings: Settings) throws {
         let defaults = WebSocketSettings()
-        let frame = reader.int(forKey: "chat.max_frame_bytes", default: defaults.maxFrameBytes)
-        let ping = reader.int(forKey: "chat.ping_seconds", default: 30)
-        guard frame > 0, ping > 0 else {
-            throw WebSocketSettingsError(description: "chat.max_frame_bytes and chat.ping_seconds must be positive")
-        }
-        self.init(maxFrameBytes: frame, pingInterval: .seconds(ping))
+        self.init(
+            maxFrameBytes: try settings.int("chat.max_frame_bytes", default: defaults.maxFrameBytes, in: 1...(16 << 20)),
+            pingInterval: .seconds(try settings.int("chat.ping_seconds", default: 30, in: 1...86_400))
+        )
     }
-}
-
-public struct WebSocketSettingsError: Error, CustomStringConvertible {
-    public let description: String
 }
 
 extension HTTPServerBuilder {

@@ -19,7 +19,7 @@ public enum Gateway {
             if config.internalSecret == nil {
                 host.logger.warning("DOUYIN_INTERNAL_SECRET is unset: services will verify every token themselves")
             }
-            let connectTimeout = Int64(config.reader.int(forKey: "gateway.connect_timeout_ms", default: 250))
+            let connectTimeout = Int64(try config.settings.int("gateway.connect_timeout_ms", default: 250, in: 1...60_000))
             var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
             pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
             let client = HTTPClient(
@@ -35,12 +35,12 @@ public enum Gateway {
             host.own("http client") { try await client.shutdown() }
             let router = host.makeRouter(parsesParameters: false)
             // Defaults far above API.md's floor (2,000 req/s from one address must pass).
-            let rate = config.reader.double(forKey: "gateway.rate_per_address", default: 20_000)
+            let rate = try config.settings.double("gateway.rate_per_address", default: 20_000, in: 0...1e9)
             router.add(middleware: AdmissionMiddleware(
                 limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate, maxClients: config.cacheSizes.clients) : nil,
-                maxInFlight: config.reader.int(forKey: "gateway.max_in_flight", default: 8_192)
+                maxInFlight: try config.settings.int("gateway.max_in_flight", default: 8_192, in: 1...1_000_000)
             ))
-            APIDescriptionRoute(directory: config.reader.string(forKey: "docs_dir", default: "manifest/docs"), logger: host.logger)
+            APIDescriptionRoute(directory: config.settings.string("docs_dir", default: "manifest/docs"), logger: host.logger)
                 .add(to: router)
             let authenticator = GatewayAuthenticator(keys: host.authKeys)
             let balancers = Dictionary(
@@ -63,7 +63,7 @@ public enum Gateway {
                 )
             ).add(to: router)
 
-            let socketSettings = try WebSocketSettings(reader: config.reader)
+            let socketSettings = try WebSocketSettings(config.settings)
             let sockets = Router(context: GatewaySocketContext.self)
             SocketProxy(
                 authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret,

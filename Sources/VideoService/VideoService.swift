@@ -38,20 +38,20 @@ public enum VideoService {
     /// `storage.backend`: `local` (default, under `storage.local_dir`) or `s3`
     /// (`storage.s3.endpoint`, `.bucket`, `.region`; keys from the environment only).
     static func makeStorage(_ config: DouyinConfig) async throws -> any MediaStorage {
-        let reader = config.reader
-        switch reader.string(forKey: "storage.backend", default: "local") {
+        let settings = config.settings
+        switch try settings.choice("storage.backend", default: "local", among: ["local", "s3"]) {
         case "local":
-            return try LocalStorage(root: reader.string(forKey: "storage.local_dir", default: ".local/media"))
+            return try LocalStorage(root: settings.string("storage.local_dir", default: ".local/media"))
         case "s3":
-            guard let endpoint = reader.string(forKey: "storage.s3.endpoint"), let bucket = reader.string(forKey: "storage.s3.bucket") else {
+            guard let endpoint = settings.string("storage.s3.endpoint"), let bucket = settings.string("storage.s3.bucket") else {
                 throw ConfigError.invalid("storage.s3.endpoint and storage.s3.bucket are required for the s3 backend")
             }
             let storage = try S3Storage(.init(
                 endpoint: endpoint, bucket: bucket,
-                region: reader.string(forKey: "storage.s3.region", default: "us-east-1"),
-                accessKey: reader.string(forKey: "storage.s3.access_key", isSecret: true, default: ""),
-                secretKey: reader.string(forKey: "storage.s3.secret_key", isSecret: true, default: ""),
-                scratchDirectory: reader.string(forKey: "storage.scratch_dir", default: NSTemporaryDirectory() + "douyin-uploads")
+                region: settings.string("storage.s3.region", default: "us-east-1"),
+                accessKey: settings.string("storage.s3.access_key", isSecret: true, default: ""),
+                secretKey: settings.string("storage.s3.secret_key", isSecret: true, default: ""),
+                scratchDirectory: settings.string("storage.scratch_dir", default: NSTemporaryDirectory() + "douyin-uploads")
             ))
             try await storage.prepare()
             return storage
