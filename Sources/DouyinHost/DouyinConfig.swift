@@ -81,7 +81,10 @@ public struct DouyinConfig: Sendable {
         redis = RedisConfiguration(
             host: settings.string("redis.host", default: "127.0.0.1"),
             port: try settings.int("redis.port", default: 6379, in: 1...65535),
-            timeout: .milliseconds(try settings.int("redis.timeout_ms", default: 2000, in: 1...600_000))
+            timeout: .milliseconds(try settings.int("redis.timeout_ms", default: 2000, in: 1...600_000)),
+            credentials: settings.string("redis.password", isSecret: true).map {
+                RedisConfiguration.Credentials(username: settings.string("redis.username"), password: $0)
+            }
         )
         registryTTL = .milliseconds(try settings.int("registry.ttl_ms", default: 10_000, in: 1000...3_600_000))
         internalSecret = settings.string("internal_secret", isSecret: true)

@@ -60,6 +60,7 @@ public final class ServiceHost: Sendable {
         let host = ServiceHost(config: config, schema: schema)
         do {
             try await host.migrate()
+            try await host.checkRedisCredentials()
             try await body(host)
         } catch {
             await host.closeOwned()
@@ -82,6 +83,28 @@ public final class ServiceHost: Sendable {
     private func closeOwned() async {
         for resource in owned.withLockedValue({ $0.reversed() }) { await resource.close() }
         LogWriter.standardOutput.flush()
+    }
+
+    /// Refused credentials are a setting to fix, not an outage to wait out: the start
+    /// fails, naming the settings. Redis that cannot be reached yet is only logged;
+    /// every part that uses it retries.
+    private func checkRedisCredentials() async throws {
+        do {
+            _ = try await redis.send("PING")
+        } catch let error as RedisError {
+            switch error {
+            case .authentication(let message), .reply(let message) where Self.isAuthenticationReply(message):
+                throw ConfigError.invalid(
+                    "Redis refused the credentials of DOUYIN_REDIS_USERNAME / DOUYIN_REDIS_PASSWORD (\(message.prefix(120)))"
+                )
+            default:
+                logger.warning("Redis not reachable at start; retrying as it is used", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static func isAuthenticationReply(_ message: String) -> Bool {
+        ["NOAUTH", "WRONGPASS", "NOPERM"].contains { message.hasPrefix($0) }
     }
 
     private func migrate() async throws {

@@ -9,11 +9,30 @@ public struct RedisConfiguration: Sendable {
     public var port: Int
     /// Connect and per-command timeout.
     public var timeout: Duration
+    /// Sent with `AUTH` on every new connection when set; the username selects an ACL user.
+    public var credentials: Credentials?
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, timeout: Duration = .seconds(2)) {
+    public struct Credentials: Sendable, CustomStringConvertible {
+        public var username: String?
+        public var password: String
+
+        public init(username: String? = nil, password: String) {
+            self.username = username
+            self.password = password
+        }
+
+        /// Never the password: configurations end up in logs.
+        public var description: String { "Credentials(username: \(username ?? "default"), password: <hidden>)" }
+
+        /// `AUTH [username] password`.
+        var command: [any RedisArgument] { ["AUTH"] + (username.map { [$0] } ?? []) + [password] }
+    }
+
+    public init(host: String = "127.0.0.1", port: Int = 6379, timeout: Duration = .seconds(2), credentials: Credentials? = nil) {
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.credentials = credentials
     }
 }
 
@@ -147,6 +166,8 @@ public final class RedisClient: Sendable {
         }
         do {
             return (try await slot.channel.get(), fresh)
+        } catch let error as RedisError {
+            throw error
         } catch {
             // NIO's error lists every address tried; the first cause says enough.
             let cause = (error as? NIOConnectionError)?.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
@@ -155,7 +176,7 @@ public final class RedisClient: Sendable {
     }
 
     private func connect(on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
-        ClientBootstrap(group: eventLoop)
+        let connected = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.timeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -164,5 +185,21 @@ public final class RedisClient: Sendable {
                 }
             }
             .connect(host: configuration.host, port: configuration.port)
+        guard let credentials = configuration.credentials else { return connected }
+        // Usable only once the server took the credentials: every new connection, reconnects included.
+        return connected.flatMap { [timeout = configuration.timeout] channel in
+            var payload = ByteBuffer()
+            payload.writeRedisCommand(credentials.command)
+            let promise = channel.eventLoop.makePromise(of: [RedisValue].self)
+            channel.writeAndFlush(RedisRequest(payload: payload, count: 1, promise: promise, timeout: TimeAmount(timeout)))
+                .whenFailure { _ in promise.fail(RedisError.connection("connection lost while authenticating")) }
+            return promise.futureResult.flatMapThrowing { replies in
+                if case .error(let message) = replies.first {
+                    channel.close(promise: nil)
+                    throw RedisError.authentication(message)
+                }
+                return channel
+            }
+        }
     }
 }

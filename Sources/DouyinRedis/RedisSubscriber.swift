@@ -56,6 +56,9 @@ public final class RedisSubscriber: Sendable {
                     host: configuration.host, port: configuration.port, timeout: configuration.timeout
                 )
                 defer { connection.close() }
+                if let credentials = configuration.credentials, case .error(let message) = try connection.send(credentials.command) {
+                    throw RedisError.authentication(message)
+                }
                 try connection.append(["SUBSCRIBE"] + channels.map { $0 as any RedisArgument })
                 for _ in channels { _ = try connection.readReply() }
                 backoff = 0.05

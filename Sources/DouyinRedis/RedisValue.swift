@@ -38,11 +38,14 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case connection(String)
     /// The server answered with an error reply.
     case reply(String)
+    /// The server refused the credentials (or wanted some): retrying cannot help.
+    case authentication(String)
 
     public var description: String {
         switch self {
         case .connection(let message): "Redis connection: \(message)"
         case .reply(let message): "Redis: \(message)"
+        case .authentication(let message): "Redis refused the credentials: \(message)"
         }
     }
 }

@@ -11,6 +11,8 @@ public final class Stack: @unchecked Sendable {
     public let gatewayURL: String
     public let databaseURL: String
     public let redisPort: Int
+    /// What the stack's own checks authenticate with, when its Redis requires it.
+    let redisAdmin: RedisConfiguration.Credentials?
     public let logDirectory: URL
     private let environment: [String: String]
     private let lock = NSLock()
@@ -19,9 +21,10 @@ public final class Stack: @unchecked Sendable {
     /// Starts a stack, runs `body`, and always stops the stack afterwards.
     public static func with<T>(
         environment extra: [String: String] = [:],
+        redis: RedisSetup = RedisSetup(),
         _ body: (Stack) async throws -> T
     ) async throws -> T {
-        let stack = try await Stack.start(environment: extra)
+        let stack = try await Stack.start(environment: extra, redis: redis)
         do {
             let result = try await body(stack)
             await stack.stop()
@@ -32,7 +35,19 @@ public final class Stack: @unchecked Sendable {
         }
     }
 
-    public static func start(environment extra: [String: String] = [:]) async throws -> Stack {
+    /// How the stack's Redis is started: extra `redis-server` arguments (an ACL, a
+    /// password) and the credentials the stack's own checks use with it.
+    public struct RedisSetup: Sendable {
+        public var arguments: [String]
+        public var admin: RedisConfiguration.Credentials?
+
+        public init(arguments: [String] = [], admin: RedisConfiguration.Credentials? = nil) {
+            self.arguments = arguments
+            self.admin = admin
+        }
+    }
+
+    public static func start(environment extra: [String: String] = [:], redis: RedisSetup = RedisSetup()) async throws -> Stack {
         let database = try await TestServers.makeDatabase()
         let redisPort = try freePort()
         let gatewayPort = try freePort()
@@ -55,13 +70,13 @@ public final class Stack: @unchecked Sendable {
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
         let stack = Stack(
-            gatewayURL: "http://127.0.0.1:\(gatewayPort)", databaseURL: database, redisPort: redisPort,
+            gatewayURL: "http://127.0.0.1:\(gatewayPort)", databaseURL: database, redisPort: redisPort, redisAdmin: redis.admin,
             logDirectory: logs, environment: environment
         )
         do {
             try stack.launch(
                 name: "redis", executable: URL(fileURLWithPath: "/usr/bin/redis-server"),
-                arguments: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"],
+                arguments: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"] + redis.arguments,
                 environment: environment
             )
             try await stack.waitForRedis()
@@ -79,7 +94,11 @@ public final class Stack: @unchecked Sendable {
         return stack
     }
 
-    init(gatewayURL: String, databaseURL: String, redisPort: Int, logDirectory: URL, environment: [String: String]) {
+    init(
+        gatewayURL: String, databaseURL: String, redisPort: Int, redisAdmin: RedisConfiguration.Credentials?, logDirectory: URL,
+        environment: [String: String]
+    ) {
+        self.redisAdmin = redisAdmin
         self.gatewayURL = gatewayURL
         self.databaseURL = databaseURL
         self.redisPort = redisPort
@@ -156,7 +175,7 @@ public final class Stack: @unchecked Sendable {
 
     /// The live registry entries of `service`.
     public func registered(_ service: ServiceName) async throws -> [String] {
-        let redis = RedisClient(RedisConfiguration(port: redisPort))
+        let redis = RedisClient(RedisConfiguration(port: redisPort, credentials: redisAdmin))
         defer { Task { await redis.shutdown() } }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
@@ -165,7 +184,7 @@ public final class Stack: @unchecked Sendable {
     /// The HTTP ports of the live instances of `service`, from the registry.
     public func httpPorts(of service: ServiceName) async throws -> [Int] {
         let ids = try await registered(service)
-        let redis = RedisClient(RedisConfiguration(port: redisPort))
+        let redis = RedisClient(RedisConfiguration(port: redisPort, credentials: redisAdmin))
         defer { Task { await redis.shutdown() } }
         var ports: [Int] = []
         for id in ids {
@@ -236,7 +255,7 @@ public final class Stack: @unchecked Sendable {
 
     private func waitForRedis() async throws {
         for _ in 0..<200 {
-            let redis = RedisClient(RedisConfiguration(port: redisPort, timeout: .milliseconds(200)))
+            let redis = RedisClient(RedisConfiguration(port: redisPort, timeout: .milliseconds(200), credentials: redisAdmin))
             let pong = try? await redis.send("PING")
             await redis.shutdown()
             if pong == .status("PONG") { return }
@@ -256,7 +275,7 @@ public final class Stack: @unchecked Sendable {
 
     // MARK: - Locations
 
-    static let repositoryRoot: URL = {
+    public static let repositoryRoot: URL = {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
@@ -266,7 +285,7 @@ public final class Stack: @unchecked Sendable {
     }()
 
     /// Where `swift build` put the executables (the test bundle sits beside them).
-    static let binaryDirectory: URL = {
+    public static let binaryDirectory: URL = {
         if let configured = ProcessInfo.processInfo.environment["DOUYIN_TEST_BIN_DIR"] { return URL(fileURLWithPath: configured) }
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }()
