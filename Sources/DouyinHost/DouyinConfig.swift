@@ -78,12 +78,13 @@ public struct DouyinConfig: Sendable {
             maxConnections: try settings.int("postgres.pool_size", default: 8, in: 1...1024),
             acquireTimeout: .milliseconds(try settings.int("postgres.acquire_timeout_ms", default: 5000, in: 1...600_000))
         )
+        let redisUsername = settings.string("redis.username")
         redis = RedisConfiguration(
             host: settings.string("redis.host", default: "127.0.0.1"),
             port: try settings.int("redis.port", default: 6379, in: 1...65535),
             timeout: .milliseconds(try settings.int("redis.timeout_ms", default: 2000, in: 1...600_000)),
             credentials: settings.string("redis.password", isSecret: true).map {
-                RedisConfiguration.Credentials(username: settings.string("redis.username"), password: $0)
+                RedisConfiguration.Credentials(username: redisUsername, password: $0)
             }
         )
         registryTTL = .milliseconds(try settings.int("registry.ttl_ms", default: 10_000, in: 1000...3_600_000))

@@ -93,7 +93,8 @@ public final class ServiceHost: Sendable {
             _ = try await redis.send("PING")
         } catch let error as RedisError {
             switch error {
-            case .authentication(let message), .reply(let message) where Self.isAuthenticationReply(message):
+            case .authentication(let message),
+                .reply(let message) where Self.isAuthenticationReply(message):
                 throw ConfigError.invalid(
                     "Redis refused the credentials of DOUYIN_REDIS_USERNAME / DOUYIN_REDIS_PASSWORD (\(message.prefix(120)))"
                 )

@@ -38,30 +38,26 @@ public final class Settings: Sendable {
     }
 
     public func int(_ key: String, default value: Int, in range: ClosedRange<Int> = .min ... .max) throws -> Int {
-        read.withLockedValue { _ = $0.insert(key) }
-        let found: Int
-        if let parsed = reader.int(forKey: ConfigKey(key)) {
-            found = parsed
-        } else if let raw = reader.string(forKey: ConfigKey(key)) {
-            throw invalid(key, raw, "is not a whole number")
-        } else {
-            return value
-        }
-        guard range.contains(found) else { throw invalid(key, String(found), "must be within \(range.lowerBound)...\(range.upperBound)") }
-        return found
+        try number(key, default: value, in: range, kind: "a whole number") { reader.int(forKey: $0) }
     }
 
     public func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+        try number(key, default: value, in: range, kind: "a number") { reader.double(forKey: $0) }
+    }
+
+    private func number<Value: Comparable>(
+        _ key: String, default value: Value, in range: ClosedRange<Value>, kind: String, parse: (ConfigKey) -> Value?
+    ) throws -> Value {
         read.withLockedValue { _ = $0.insert(key) }
-        let found: Double
-        if let parsed = reader.double(forKey: ConfigKey(key)) {
+        let found: Value
+        if let parsed = parse(ConfigKey(key)) {
             found = parsed
         } else if let raw = reader.string(forKey: ConfigKey(key)) {
-            throw invalid(key, raw, "is not a number")
+            throw invalid(key, raw, "is not \(kind)")
         } else {
             return value
         }
-        guard range.contains(found) else { throw invalid(key, String(found), "must be within \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(found) else { throw invalid(key, "\(found)", "must be within \(range.lowerBound)...\(range.upperBound)") }
         return found
     }
 
