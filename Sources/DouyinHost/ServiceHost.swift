@@ -59,8 +59,9 @@ public final class ServiceHost: Sendable {
     ) async throws {
         let host = ServiceHost(config: config, schema: schema)
         do {
-            try await host.migrate()
+            // Credentials first: a wrong password fails at once, not after the database's retries.
             try await host.checkRedisCredentials()
+            try await host.migrate()
             try await body(host)
         } catch {
             await host.closeOwned()
