@@ -1,4 +1,3 @@
-import DouyinHTTP
 import DouyinHost
 import DouyinModels
 import DouyinWebSocket

@@ -80,10 +80,9 @@ public final class ServiceHost: Sendable {
         owned.withLockedValue { $0.filter { !$0.isClosed }.map(\.name) }
     }
 
-    /// Closes what is still open, newest first.
+    /// Closes what is still open, newest first. (Queued log lines are written at exit.)
     private func closeOwned() async {
         for resource in owned.withLockedValue({ $0.reversed() }) { await resource.close() }
-        LogWriter.standardOutput.flush()
     }
 
     /// Refused credentials are a setting to fix, not an outage to wait out: the start

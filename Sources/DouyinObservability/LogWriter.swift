@@ -64,12 +64,10 @@ package final class LogWriter: @unchecked Sendable {
             signalled = true
             condition.unlock(withValue: .pending)
         }
-        // Never on an event loop: there the line is queued like any other
-        // (and still written before a normal exit).
-        if wait, MultiThreadedEventLoopGroup.currentEventLoop == nil { flush(upTo: mark) }
+        if wait { flush(upTo: mark) }
     }
 
-    /// Returns once everything appended before the call is written.
+    /// Returns once everything appended before the call is written (at once on an event loop).
     package func flush() {
         condition.lock()
         let mark = appended
@@ -77,7 +75,10 @@ package final class LogWriter: @unchecked Sendable {
         flush(upTo: mark)
     }
 
+    /// Never waits on an event loop, whoever asks: there the lines stay queued like any
+    /// other (and are still written before a normal exit).
     private func flush(upTo mark: Int) {
+        guard MultiThreadedEventLoopGroup.currentEventLoop == nil else { return }
         progress.lock()
         while written < mark { progress.wait() }
         progress.unlock()

@@ -20,12 +20,8 @@ public enum VideoService {
             let media = MediaBase(publicBaseURL: config.publicBaseURL)
             let router = host.makeRouter()
             VideoRoutes(
-                store: context.videos,
-                feed: context.feed,
-                assembler: context.assembler,
-                publishing: context.publishing,
+                service: context,
                 receiver: UploadReceiver(limit: config.maxUploadBytes, scratchDirectory: storage.scratchDirectory),
-                users: context.knownUsers,
                 identity: host.identityResolver,
                 media: media
             ).add(to: router)

@@ -1,4 +1,3 @@
-import DouyinClients
 import DouyinHTTP
 import DouyinIdentity
 import DouyinModels
@@ -9,18 +8,15 @@ import Hummingbird
 
 /// `/douyin/feed/`, `/douyin/publish/action/` and `/douyin/publish/list/`.
 struct VideoRoutes {
-    let store: any VideoStoring
-    let feed: Feed
-    let assembler: VideoAssembler
-    let publishing: Publishing
+    /// The service's rules and stores (`context` is each request's own, in the handlers).
+    let service: VideoContext
     let receiver: UploadReceiver
-    let users: KnownUsers
     let identity: IdentityResolver
     let media: MediaBase
 
     func add(to router: Router<DouyinRequestContext>) {
         router.get("/douyin/feed/") { request, context in
-            try await feed.answer(
+            try await service.feed.answer(
                 viewer: try context.optionalUser(), latest: try context.params.optionalInt64("latest_time"),
                 now: Int64(Date().timeIntervalSince1970 * 1000), mediaBase: media.base(for: request)
             )
@@ -29,10 +25,10 @@ struct VideoRoutes {
             let viewer = try context.requireUser()
             let author = try context.params.id("user_id")
             let page = try Page(context.params)
-            guard try await users.exists(author) else { throw DouyinError(.userNotFound) }
-            let rows = try await store.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
+            guard try await service.knownUsers.exists(author) else { throw DouyinError(.userNotFound) }
+            let rows = try await service.videos.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
             let (items, next) = page.finish(rows) { $0.publishedAt }
-            let videos = try await assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
+            let videos = try await service.assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(VideoListResponse(videos, nextCursor: next))
         }
         router.post("/douyin/publish/action/") { request, context -> Response in
@@ -54,7 +50,7 @@ struct VideoRoutes {
             let title = try params.string("title", codePoints: Publishing.titleLength)
             guard let file = upload.file else { throw DouyinError.missing("data") }
             guard upload.fileBytes > 0 else { throw DouyinError.invalid("data", "the file is empty") }
-            try await publishing.publish(file: file, title: title, author: author)
+            try await service.publishing.publish(file: file, title: title, author: author)
             return .success
         }
     }

@@ -2,7 +2,6 @@ import DouyinCaching
 import DouyinClients
 import DouyinHTTP
 import DouyinModels
-import DouyinObservability
 import NIOConcurrencyHelpers
 
 /// The feed's first page, kept in memory while the feed's `ContentVersions` counter is unchanged.
