@@ -35,9 +35,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "starting PostgreSQL on $PG_PORT, Redis on $REDIS_PORT and an S3 emulator"
+log "starting PostgreSQL (TLS required) on $PG_PORT, Redis on $REDIS_PORT and an S3 emulator"
+# Every connection to the tests' PostgreSQL is encrypted; the end-to-end stacks verify
+# the server's certificate against this run's CA (sslmode=verify-full).
+make_postgres_certificates "$WORK/tls"
 # Durability is not under test here; fsync off keeps the suite fast.
-DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT"
+DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT" "$WORK/tls"
 start_redis "$WORK/redis" "$REDIS_PORT"
 
 # An S3 emulator for the S3 storage backend's tests.
@@ -51,6 +54,7 @@ export DOUYIN_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 
 export DOUYIN_TEST_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
 export DOUYIN_TEST_REDIS_PORT="$REDIS_PORT"
+export DOUYIN_TEST_POSTGRES_CA="$WORK/tls/ca.crt" DOUYIN_TEST_POSTGRES_OTHER_CA="$WORK/tls/other-ca.crt"
 export DOUYIN_SQL_DIR="$ROOT/manifest/sql"
 export DOUYIN_CONFIG_DIR="$ROOT/manifest/config"
 
@@ -78,7 +82,8 @@ if [ $# -eq 0 ] && [ "${DOUYIN_FUZZ_SECONDS:-240}" != 0 ]; then
     for svc in auth user video chat gateway; do
         port=0
         [ "$svc" = gateway ] && port="$GATEWAY_PORT"
-        DOUYIN_STORAGE_LOCAL_DIR="$FUZZ/media" start_service "$BIN" "$svc" "$FUZZ" "$FUZZ" "$PG_PORT" "$REDIS_PORT" "$port" "$WORK/internal-secret"
+        DOUYIN_STORAGE_LOCAL_DIR="$FUZZ/media" DOUYIN_POSTGRES_SSLMODE=verify-full DOUYIN_POSTGRES_SSL_ROOT_CERT="$WORK/tls/ca.crt" \
+            start_service "$BIN" "$svc" "$FUZZ" "$FUZZ" "$PG_PORT" "$REDIS_PORT" "$port" "$WORK/internal-secret"
     done
     wait_for_stack "http://127.0.0.1:$GATEWAY_PORT" "$REDIS_PORT" "$(cat "$FUZZ/gateway.pid")" "$FUZZ" "$FUZZ"
     DOUYIN_FUZZ_PIDS="$(cat "$FUZZ"/*.pid | tr '\n' ' ')" Scripts/fuzz.sh "http://127.0.0.1:$GATEWAY_PORT" \

@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DOUYIN_PACKAGES=(
     pkg-config libpq-dev libhiredis-dev libssl-dev
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-    postgresql redis-server wrk curl python3
+    postgresql redis-server wrk curl python3 openssl
 )
 
 log() { printf '[douyin] %s\n' "$*" >&2; }
@@ -52,18 +52,25 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_postgres DIR PORT: a private cluster in DIR with role and database "douyin" (trust on loopback).
+# start_postgres DIR PORT [TLS_DIR]: a private cluster in DIR with role and database "douyin"
+# (trust on loopback). With TLS_DIR (from make_postgres_certificates), TCP connections
+# must use TLS: the server presents TLS_DIR/server.crt and refuses unencrypted ones.
 start_postgres() {
-    local dir="$1" port="$2" bin
+    local dir="$1" port="$2" tls="${3:-}" bin options
     bin=$(pg_bin)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         as_pg_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${DOUYIN_PG_FSYNC:-on}"
+    if [ -n "$tls" ]; then
+        options+=" -c ssl=on -c ssl_cert_file=$tls/server.crt -c ssl_key_file=$tls/server.key"
+        printf '%s\n' "local all all trust" "hostssl all all 127.0.0.1/32 trust" "hostnossl all all 127.0.0.1/32 reject" \
+            | as_pg_owner tee "$dir/data/pg_hba.conf" >/dev/null
+    fi
     if ! as_pg_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-        as_pg_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${DOUYIN_PG_FSYNC:-on}" \
+        as_pg_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$options" \
             start >/dev/null || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     fi
     local psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt)
@@ -71,6 +78,26 @@ start_postgres() {
         || "${psql[@]}" -d postgres -c "CREATE ROLE douyin LOGIN CREATEDB"
     "${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='douyin'" | grep -q 1 \
         || "${psql[@]}" -d postgres -c "CREATE DATABASE douyin OWNER douyin"
+}
+
+# make_postgres_certificates DIR: a CA, a server certificate it signs for localhost and
+# 127.0.0.1, and an unrelated CA (ca.crt, server.crt, server.key, other-ca.crt), made
+# with OpenSSL for this run only.
+make_postgres_certificates() {
+    local dir="$1" name
+    mkdir -p "$dir"
+    for name in ca other-ca; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=douyin test $name" \
+            -keyout "$dir/$name.key" -out "$dir/$name.crt" 2>/dev/null
+    done
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n') -out "$dir/server.crt" 2>/dev/null
+    chmod 600 "$dir/server.key"
+    # The server reads its key as the PostgreSQL owner, and only from a file nobody else can read.
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir/server.key" "$dir/server.crt"
+    [ -s "$dir/server.crt" ] || die "could not make test certificates with openssl"
 }
 
 stop_postgres() {

@@ -76,7 +76,13 @@ public struct DouyinConfig: Sendable {
         postgres = PostgresConfiguration(
             conninfo: settings.string("postgres.url", isSecret: true, default: "postgresql://douyin@127.0.0.1:5432/douyin"),
             maxConnections: try settings.int("postgres.pool_size", default: 8, in: 1...1024),
-            acquireTimeout: .milliseconds(try settings.int("postgres.acquire_timeout_ms", default: 5000, in: 1...600_000))
+            acquireTimeout: .milliseconds(try settings.int("postgres.acquire_timeout_ms", default: 5000, in: 1...600_000)),
+            tls: PostgresTLS(
+                mode: try settings.choice("postgres.sslmode", among: PostgresTLS.modes),
+                rootCertificate: try settings.readableFile("postgres.ssl_root_cert"),
+                certificate: try settings.readableFile("postgres.ssl_cert"),
+                key: try settings.readableFile("postgres.ssl_key")
+            )
         )
         let redisUsername = settings.string("redis.username")
         redis = RedisConfiguration(

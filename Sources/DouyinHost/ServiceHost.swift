@@ -112,7 +112,15 @@ public final class ServiceHost: Sendable {
         guard let schema, let postgres else { return }
         let migrator = Migrator(schema: schema, directory: config.sqlDirectory.appendingPathComponent(config.service.rawValue))
         try await Self.retrying("PostgreSQL migrations", logger: logger) {
-            try await migrator.migrate(postgres, logger: logger)
+            do {
+                try await migrator.migrate(postgres, logger: logger)
+            } catch let error as PostgresError where error.isSetupRefusal {
+                // A certificate, TLS mode or credential to fix: waiting will not help.
+                throw ConfigError.invalid(
+                    "PostgreSQL refused the connection (\(error)); check DOUYIN_POSTGRES_URL, DOUYIN_POSTGRES_SSLMODE, "
+                        + "DOUYIN_POSTGRES_SSL_ROOT_CERT, DOUYIN_POSTGRES_SSL_CERT and DOUYIN_POSTGRES_SSL_KEY"
+                )
+            }
         }
     }
 
@@ -282,6 +290,8 @@ public final class ServiceHost: Sendable {
         for attempt in 1..<attempts {
             do {
                 return try await body()
+            } catch let error as ConfigError {
+                throw error
             } catch {
                 logger.warning("\(what) failed; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))

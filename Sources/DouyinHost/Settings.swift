@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import NIOConcurrencyHelpers
 
 /// Reads settings strictly, and remembers which it read.
@@ -73,9 +74,22 @@ public final class Settings: Sendable {
 
     /// One of `choices` (case as given).
     public func choice(_ key: String, default value: String, among choices: [String]) throws -> String {
-        let found = string(key, default: value)
+        try choice(key, among: choices) ?? value
+    }
+
+    /// One of `choices` (case as given), if set.
+    public func choice(_ key: String, among choices: [String]) throws -> String? {
+        guard let found = string(key) else { return nil }
         guard choices.contains(found) else { throw invalid(key, found, "must be one of \(choices.joined(separator: ", "))") }
         return found
+    }
+
+    /// The path of a file this process can read, if set: a certificate named wrong fails
+    /// the start here rather than at the first connection.
+    public func readableFile(_ key: String) throws -> String? {
+        guard let path = string(key) else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw invalid(key, path, "is not a file this process can read") }
+        return path
     }
 
     /// `DOUYIN_*` variables of `environment` that name no setting read so far.

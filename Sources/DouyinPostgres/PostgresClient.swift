@@ -8,11 +8,47 @@ public struct PostgresConfiguration: Sendable {
     public var conninfo: String
     public var maxConnections: Int
     public var acquireTimeout: Duration
+    public var tls: PostgresTLS
 
-    public init(conninfo: String, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5)) {
+    public init(conninfo: String, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5), tls: PostgresTLS = .init()) {
         self.conninfo = conninfo
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
+        self.tls = tls
+    }
+
+    /// What libpq is given: a connect timeout the connection string may change, then
+    /// the string, then the TLS settings, which win over the same words in the string.
+    public var parameters: PostgresConnectionParameters {
+        PostgresConnectionParameters(conninfo: conninfo, defaults: [("connect_timeout", "5")], overrides: tls.parameters)
+    }
+}
+
+/// How the connection to PostgreSQL is secured (libpq's `ssl*` parameters).
+///
+/// `verify-full` with a CA file is what a deployment outside one host wants: the
+/// server's certificate must be signed by that CA and name the host connected to.
+public struct PostgresTLS: Sendable, Equatable {
+    /// libpq's `sslmode`: disable, allow, prefer, require, verify-ca or verify-full.
+    public var mode: String?
+    /// PEM file of the CA(s) that sign the server's certificate (`sslrootcert`).
+    public var rootCertificate: String?
+    /// Client certificate and key, for servers that ask for one (`sslcert`, `sslkey`).
+    public var certificate: String?
+    public var key: String?
+
+    public static let modes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    public init(mode: String? = nil, rootCertificate: String? = nil, certificate: String? = nil, key: String? = nil) {
+        self.mode = mode
+        self.rootCertificate = rootCertificate
+        self.certificate = certificate
+        self.key = key
+    }
+
+    var parameters: [(keyword: String, value: String)] {
+        [("sslmode", mode), ("sslrootcert", rootCertificate), ("sslcert", certificate), ("sslkey", key)]
+            .compactMap { keyword, value in value.map { (keyword, $0) } }
     }
 }
 
@@ -29,13 +65,13 @@ public final class PostgresClient: Sendable {
     public init(_ configuration: PostgresConfiguration, logger: Logger) {
         // Statements sent, so an operator (and a test) can see what a request costs the database.
         let statements = Counter(label: "douyin_postgres_statements_total")
-        let conninfo = Self.withConnectTimeout(configuration.conninfo)
+        let parameters = configuration.parameters
         self.pool = BlockingPool(
             name: "postgres",
             maxConnections: configuration.maxConnections,
             acquireTimeout: configuration.acquireTimeout
         ) { [statements] in
-            try PostgresConnection(conninfo: conninfo, statements: statements)
+            try PostgresConnection(parameters, statements: statements)
         }
         self.logger = logger
     }
@@ -86,13 +122,6 @@ public final class PostgresClient: Sendable {
     }
 
     private enum StaleConnection: Error { case died }
-
-    /// Adds a connect timeout unless the caller chose one; conninfo is a URI or key=value pairs.
-    static func withConnectTimeout(_ conninfo: String) -> String {
-        guard !conninfo.contains("connect_timeout") else { return conninfo }
-        if conninfo.contains("://") { return conninfo + (conninfo.contains("?") ? "&" : "?") + "connect_timeout=5" }
-        return conninfo + " connect_timeout=5"
-    }
 
     private static func runOnce<T>(_ connection: PostgresConnection, fresh: Bool, _ body: (PostgresConnection) throws -> T) throws -> T {
         guard !fresh, connection.lastUsed.duration(to: .now) > .seconds(1) else { return try body(connection) }

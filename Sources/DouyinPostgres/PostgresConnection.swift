@@ -20,9 +20,13 @@ public final class PostgresConnection: BatchingConnection {
 
     /// - Parameter statements: counts the statements `query` runs (not their preparation,
     ///   transaction control or liveness probes): the work a request asks of the database.
-    public init(conninfo: String, statements: Counter? = nil) throws {
+    public convenience init(conninfo: String, statements: Counter? = nil) throws {
+        try self.init(PostgresConnectionParameters(conninfo: conninfo), statements: statements)
+    }
+
+    public init(_ parameters: PostgresConnectionParameters, statements: Counter? = nil) throws {
         self.statements = statements
-        guard let handle = PQconnectdb(conninfo) else { throw PostgresError.connection("out of memory") }
+        guard let handle = parameters.connect() else { throw PostgresError.connection("out of memory") }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(handle)

@@ -26,4 +26,23 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
         if case .connection = self { return true }
         return false
     }
+
+    /// A connection the server or libpq refused for a reason waiting will not change:
+    /// the certificate check, missing certificate files, TLS the server requires or
+    /// lacks, credentials, or no `pg_hba.conf` entry. A process should stop at start
+    /// on these, naming its settings, instead of retrying.
+    public var isSetupRefusal: Bool {
+        guard case .connection(let message) = self else { return false }
+        return Self.setupRefusals.contains { message.localizedCaseInsensitiveContains($0) }
+    }
+
+    // libpq's own messages (client side, untranslated in a C locale) and the server's
+    // authentication errors as libpq reports them.
+    private static let setupRefusals = [
+        "certificate verify failed", "does not match host name", "root certificate file",
+        "certificate file", "private key file", "SSL was required", "alert unknown ca", "alert bad certificate",
+        "alert certificate required",
+        "SSL connection is required", "no pg_hba.conf entry", "pg_hba.conf rejects connection", "password authentication failed",
+        "authentication failed", "no password supplied", "role \"",
+    ]
 }

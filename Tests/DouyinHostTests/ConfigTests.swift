@@ -1,5 +1,6 @@
 import DouyinHost
 import DouyinModels
+import DouyinPostgres
 import Foundation
 import Testing
 
@@ -18,6 +19,8 @@ struct ConfigTests {
         ("DOUYIN_HTTP_PORT", "80a"), ("DOUYIN_HTTP_PORT", "70000"), ("DOUYIN_LOG_LEVEL", "verbose"),
         ("DOUYIN_REDIS_PORT", "0"), ("DOUYIN_CACHE_USERS", "-5"), ("DOUYIN_OTLP_SAMPLE_RATIO", "lots"),
         ("DOUYIN_REQUEST_TIMEOUT_MS", "1.5"), ("DOUYIN_POSTGRES_POOL_SIZE", " 8"),
+        ("DOUYIN_POSTGRES_SSLMODE", "verify"), ("DOUYIN_POSTGRES_SSL_ROOT_CERT", "/nonexistent/ca.crt"),
+        ("DOUYIN_POSTGRES_SSL_KEY", "/nonexistent/client.key"),
     ])
     func aValueThatDoesNotParseStopsTheStart(_ variable: String, _ value: String) async throws {
         do {
@@ -32,6 +35,21 @@ struct ConfigTests {
         let config = try await load(["DOUYIN_HTTP_PORT": "9090", "DOUYIN_LOG_LEVEL": "debug", "DOUYIN_CACHE_PAGES": "7"])
         #expect(config.httpPort == 9090 && config.logLevel == "debug" && config.cacheSizes.pages == 7)
         #expect(config.redis.port == 56379, "from manifest/config/dev.yaml, a YAML number")
+    }
+
+    /// The TLS settings override the same words in the URL (libpq keeps the last value).
+    @Test func postgresTLSSettingsWinOverTheURL() async throws {
+        let ca = Self.root.appendingPathComponent("README.md").path
+        let config = try await load([
+            "DOUYIN_POSTGRES_URL": "postgresql://douyin@db.internal/douyin?sslmode=disable&connect_timeout=2",
+            "DOUYIN_POSTGRES_SSLMODE": "verify-full", "DOUYIN_POSTGRES_SSL_ROOT_CERT": ca,
+        ])
+        #expect(config.postgres.tls == PostgresTLS(mode: "verify-full", rootCertificate: ca))
+        let keywords = config.postgres.parameters.keywords.map { "\($0.keyword)=\($0.value)" }
+        #expect(keywords == [
+            "connect_timeout=5", "dbname=postgresql://douyin@db.internal/douyin?sslmode=disable&connect_timeout=2",
+            "sslmode=verify-full", "sslrootcert=\(ca)",
+        ])
     }
 
     @Test func variablesThatNameNoSettingAreReported() async throws {

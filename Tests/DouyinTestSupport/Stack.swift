@@ -68,6 +68,10 @@ public final class Stack: @unchecked Sendable {
             // Calls between the processes go over Unix sockets, as in Scripts/dev.sh.
             "DOUYIN_RPC_SOCKET_DIR": logs.path,
         ]) { _, new in new }
+        if let ca = TestServers.postgresCA {
+            // The test PostgreSQL requires TLS: verify it as a deployment would.
+            environment.merge(["DOUYIN_POSTGRES_SSLMODE": "verify-full", "DOUYIN_POSTGRES_SSL_ROOT_CERT": ca]) { _, new in new }
+        }
         environment.merge(extra) { _, new in new }
         let stack = Stack(
             gatewayURL: "http://127.0.0.1:\(gatewayPort)", databaseURL: database, redisPort: redisPort, redisAdmin: redis.admin,

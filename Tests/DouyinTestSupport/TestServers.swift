@@ -13,6 +13,10 @@ public enum TestServers {
     /// Admin URL (role may create databases), e.g. `postgresql://douyin@127.0.0.1:5432/douyin`.
     public static let postgresURL = environment["DOUYIN_TEST_POSTGRES_URL"]
     public static let redisPort = environment["DOUYIN_TEST_REDIS_PORT"].flatMap(Int.init)
+    /// The CA that signs the test PostgreSQL's certificate, and one that does not
+    /// (`Scripts/test.sh` starts that server with TLS required).
+    public static let postgresCA = environment["DOUYIN_TEST_POSTGRES_CA"]
+    public static let postgresOtherCA = environment["DOUYIN_TEST_POSTGRES_OTHER_CA"]
     public static let inCI = environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
 
     /// Whether server tests run: the servers are configured, or we are in CI (and then must fail without them).
@@ -28,6 +32,22 @@ public enum TestServers {
     public static func requirePostgresURL() throws -> String {
         guard let postgresURL else { throw Missing() }
         return postgresURL
+    }
+
+    /// The TLS the test PostgreSQL requires: its URL and both CA files.
+    public static func requirePostgresTLS() throws -> (url: String, ca: String, otherCA: String) {
+        guard let postgresURL, let postgresCA, let postgresOtherCA else { throw MissingTLS() }
+        return (postgresURL, postgresCA, postgresOtherCA)
+    }
+
+    /// Whether TLS tests run: the CAs are configured, or we are in CI.
+    public static var tlsEnabled: Bool { inCI || (postgresURL != nil && postgresCA != nil && postgresOtherCA != nil) }
+
+    public static let tlsSkipReason: Comment =
+        "needs PostgreSQL with TLS: run Scripts/test.sh, or set DOUYIN_TEST_POSTGRES_CA and DOUYIN_TEST_POSTGRES_OTHER_CA"
+
+    public struct MissingTLS: Error, CustomStringConvertible {
+        public var description: String { "DOUYIN_TEST_POSTGRES_CA / DOUYIN_TEST_POSTGRES_OTHER_CA not set (run Scripts/test.sh)" }
     }
 
     public static func redisConfiguration(timeout: Duration = .seconds(2)) throws -> RedisConfiguration {

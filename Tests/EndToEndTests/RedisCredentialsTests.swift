@@ -41,28 +41,14 @@ extension EndToEnd {
         @Test func aWrongPasswordStopsTheStartNamingTheSetting() async throws {
             let redis = try await RedisServerProcess.start(arguments: Self.acl, admin: Self.admin)
             defer { redis.stop() }
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("wrong-redis-password-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let output = try FileHandle(forWritingTo: log)
-            let process = Process()
-            process.executableURL = Stack.binaryDirectory.appendingPathComponent("douyin-user")
-            process.currentDirectoryURL = Stack.repositoryRoot
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DOUYIN_") }.merging([
+            let attempt = try await StartAttempt.run(.user, environment: [
                 "DOUYIN_POSTGRES_URL": try await TestServers.makeDatabase(),
                 "DOUYIN_REDIS_PORT": String(redis.port),
                 "DOUYIN_REDIS_USERNAME": "douyin",
                 "DOUYIN_REDIS_PASSWORD": "not-the-password",
-                "DOUYIN_CONFIG_DIR": Stack.repositoryRoot.appendingPathComponent("manifest/config").path,
-                "DOUYIN_SQL_DIR": Stack.repositoryRoot.appendingPathComponent("manifest/sql").path,
-            ]) { $1 }
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(!process.isRunning, "still running: retrying instead of stopping")
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            #expect(process.terminationStatus == 1)
-            let said = try String(contentsOf: log, encoding: .utf8)
+            ])
+            #expect(attempt.status == 1, "still running (nil): retrying instead of stopping")
+            let said = attempt.output
             #expect(said.contains("DOUYIN_REDIS_PASSWORD") && said.contains("WRONGPASS"), "\(said.suffix(400))")
             #expect(!said.contains("not-the-password"), "the password itself is never written")
         }
