@@ -23,6 +23,8 @@ REDIS_PORT="${DOUYIN_REDIS_PORT:-56379}"
 GATEWAY_PORT="${DOUYIN_HTTP_PORT:-8080}"
 BUILD="${DOUYIN_BUILD:-release}"
 SERVICES=(auth user video chat gateway)
+# Each process's admin listener (/healthz, /readyz, /metrics), never the API's port.
+declare -A ADMIN_PORTS=([gateway]=8081 [auth]=8082 [user]=8083 [video]=8084 [chat]=8085)
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
@@ -56,7 +58,7 @@ start_services() {
         running "$svc" && continue
         local port=0
         [ "$svc" = gateway ] && port="$GATEWAY_PORT"
-        start_service "$bin" "$svc" "$RUN" "$LOGS" "$PG_PORT" "$REDIS_PORT" "$port" "$LOCAL/internal-secret"
+        start_service "$bin" "$svc" "$RUN" "$LOGS" "$PG_PORT" "$REDIS_PORT" "$port" "$LOCAL/internal-secret" "${ADMIN_PORTS[$svc]}"
     done
 }
 
@@ -78,7 +80,7 @@ case "${1:-start}" in
         done
         start_services
         url=$(wait_for_gateway)
-        log "stack is up; logs in $LOGS"
+        log "stack is up; logs in $LOGS; metrics of the gateway: http://127.0.0.1:${ADMIN_PORTS[gateway]}/metrics (Scripts/dev.sh status: all)"
         echo "$url"
         ;;
     restart)
@@ -93,7 +95,11 @@ case "${1:-start}" in
         ;;
     status)
         for svc in "${SERVICES[@]}"; do
-            if running "$svc"; then echo "douyin-$svc: running (pid $(cat "$RUN/$svc.pid"))"; else echo "douyin-$svc: stopped"; fi
+            if running "$svc"; then
+                echo "douyin-$svc: running (pid $(cat "$RUN/$svc.pid"); metrics http://127.0.0.1:${ADMIN_PORTS[$svc]}/metrics)"
+            else
+                echo "douyin-$svc: stopped"
+            fi
         done
         ;;
     *)

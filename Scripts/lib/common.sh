@@ -122,16 +122,16 @@ stop_redis() {
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi
 }
 
-# start_service BIN SVC RUN LOGS PG_PORT REDIS_PORT HTTP_PORT SECRET_FILE: one service of the
+# start_service BIN SVC RUN LOGS PG_PORT REDIS_PORT HTTP_PORT SECRET_FILE [ADMIN_PORT]: one service of the
 # stack in the background (its pid in RUN/SVC.pid, its log in LOGS/SVC.log), configured as
 # on one node: RPC over Unix sockets in RUN, a quarter of the cores as event loops.
 start_service() {
-    local bin="$1" svc="$2" run="$3" logs="$4" pg_port="$5" redis_port="$6" http_port="$7" secret_file="$8"
+    local bin="$1" svc="$2" run="$3" logs="$4" pg_port="$5" redis_port="$6" http_port="$7" secret_file="$8" admin_port="${9:-0}"
     mkdir -p "$run" "$logs"
     (
         cd "$ROOT"
         export DOUYIN_MODE="${DOUYIN_MODE:-dev}"
-        export DOUYIN_HTTP_PORT="$http_port"
+        export DOUYIN_HTTP_PORT="$http_port" DOUYIN_ADMIN_PORT="$admin_port"
         export DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$pg_port/douyin"
         export DOUYIN_REDIS_PORT="$redis_port"
         # Five services, PostgreSQL and Redis share this machine: each service gets about a

@@ -83,8 +83,9 @@ for name, deployment in by_kind.get("Deployment", {}).items():
     pod = deployment["spec"]["template"]["spec"]
     check(pod.get("terminationGracePeriodSeconds", 0) >= 25, f"{name}: grace period shorter than the drain deadline")
     for container in pod["containers"]:
-        check(container.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz", f"{name}: readiness probe")
-        check(container.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/healthz", f"{name}: liveness probe")
+        for probe, path in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")]:
+            check(container.get(probe, {}).get("httpGet", {}) == {"path": path, "port": "admin"}, f"{name}: {probe} on the admin port")
+        check({"name": "admin", "containerPort": 8081} in container.get("ports", []), f"{name}: admin port 8081")
         check({"requests", "limits"} <= set(container.get("resources", {})), f"{name}: resources")
         check(container["image"].endswith(f"/{name}:latest"), f"{name}: image name")
 for name in ["douyin-gateway", "douyin-video"]:

@@ -21,6 +21,10 @@ public struct DouyinConfig: Sendable {
     public var httpHost: String
     /// 0 = any free port (the registry tells callers which).
     public var httpPort: Int
+    /// Where `/healthz`, `/readyz` and `/metrics` are served, apart from the API
+    /// (probes and scrapes; never published). 0 = any free port, logged at start.
+    public var adminHost: String
+    public var adminPort: Int
     public var rpcPort: Int
     /// Where the RPC server also listens on a Unix socket (`<dir>/<instance id>.sock`)
     /// for callers on the same node; nil (the default) = TCP only.
@@ -71,6 +75,8 @@ public struct DouyinConfig: Sendable {
         advertiseHost = advertise == "auto" ? (Self.firstNonLoopbackIPv4() ?? "127.0.0.1") : advertise
         httpHost = settings.string("http.host", default: "127.0.0.1")
         httpPort = try settings.int("http.port", default: service == .gateway ? 8080 : 0, in: 0...65535)
+        adminHost = settings.string("admin.host", default: httpHost)
+        adminPort = try settings.int("admin.port", default: 0, in: 0...65535)
         rpcPort = try settings.int("rpc.port", default: 0, in: 0...65535)
         rpcSocketDirectory = settings.string("rpc.socket_dir")
         postgres = PostgresConfiguration(

@@ -21,10 +21,9 @@ public struct HealthRoutes: Sendable {
         self.beforeScrape = beforeScrape
     }
 
+    /// All three: for the admin listener.
     public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/healthz") { _, _ -> Response in
-            isDraining() ? .error(DouyinError(.serviceUnavailable, "shutting down")) : .json(StatusEnvelope(statusMessage: "ok"))
-        }
+        addLiveness(to: router)
         router.get("/readyz") { _, context -> Response in
             guard !isDraining() else { return .error(DouyinError(.serviceUnavailable, "shutting down")) }
             for check in checks {
@@ -42,6 +41,14 @@ public struct HealthRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: Observability.prometheus.emitToBuffer())))
+        }
+    }
+
+    /// `/healthz` alone: "up, and not draining" is all it says, so a load balancer may ask
+    /// it on a public port and stop sending to an instance as soon as it starts draining.
+    public func addLiveness<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/healthz") { _, _ -> Response in
+            isDraining() ? .error(DouyinError(.serviceUnavailable, "shutting down")) : .json(StatusEnvelope(statusMessage: "ok"))
         }
     }
 }

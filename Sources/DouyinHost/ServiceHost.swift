@@ -179,7 +179,8 @@ public final class ServiceHost: Sendable {
         IdentityResolver(keys: authKeys, internalSecret: config.internalSecret)
     }
 
-    /// A router with the shared middleware stack and the health and metrics routes.
+    /// A router with the shared middleware stack. Health and metrics are on the admin
+    /// listener (`AdminListener.swift`), not here.
     /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
     public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
@@ -187,6 +188,11 @@ public final class ServiceHost: Sendable {
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }
+        return router
+    }
+
+    /// `/healthz`, `/readyz` and `/metrics` of this process.
+    public var healthRoutes: HealthRoutes {
         HealthRoutes(
             isDraining: { [draining] in draining.withLockedValue { $0 } },
             checks: readinessChecks,
@@ -201,8 +207,7 @@ public final class ServiceHost: Sendable {
                     Gauge(label: "douyin_registry_instances", dimensions: [("service", service.rawValue)]).record(count)
                 }
             }
-        ).add(to: router)
-        return router
+        )
     }
 
     private var readinessChecks: [@Sendable () async throws -> Void] {
@@ -265,8 +270,11 @@ public final class ServiceHost: Sendable {
         // then send the last spans, then close what the process owns (pools, clients).
         // A drain that overruns the deadline is cancelled, so SIGTERM always ends the process.
         let owned = self.owned.withLockedValue { $0 }.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        // Stops after the API has drained: probes see the drain, scrapes its end.
+        let admin = ServiceGroupConfiguration.ServiceConfiguration(service: adminListener())
         var configuration = ServiceGroupConfiguration(
             services: owned + (spans.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
+                admin,
                 .init(service: discovery),
                 .init(service: RPCServerService(rpc)),
                 .init(service: app),

@@ -79,8 +79,10 @@ extension Endpoint {
     /// The API described for client developers (OpenAPI), served by the gateway.
     public static let descriptionPath = "/douyin/openapi.yaml"
 
-    /// Health, metrics and the API description, served by a process itself (API.md 8.3); GET only.
-    public static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics", descriptionPath]
+    /// Liveness and the API description, served by the gateway itself on its public port
+    /// (API.md 8.3); GET only. Readiness and metrics are only on each process's admin
+    /// listener: on the public port they are unknown paths (404), like any other.
+    public static let operationalPaths: Set<String> = ["/healthz", descriptionPath]
 }
 
 /// Headers the gateway sets for services and strips from every incoming request.
@@ -100,7 +102,7 @@ public enum Route: Equatable, Sendable {
     case endpoint(Endpoint)
     /// A media file of the video service (no token).
     case media
-    /// Health or metrics of the process that was asked.
+    /// Liveness or the API description, answered by the process that was asked.
     case operational
     case notFound
     /// A known path asked with another method (API.md 1: 405, not 404).

@@ -34,6 +34,9 @@ public enum Gateway {
             )
             host.own("http client") { try await client.shutdown() }
             let router = host.makeRouter(parsesParameters: false)
+            // Liveness stays public for load balancers (it says "up, not draining", no more);
+            // readiness and metrics are on the admin listener only.
+            host.healthRoutes.addLiveness(to: router)
             // Defaults far above API.md's floor (2,000 req/s from one address must pass).
             let rate = try config.settings.double("gateway.rate_per_address", default: 20_000, in: 0...1e9)
             router.add(middleware: AdmissionMiddleware(

@@ -20,7 +20,7 @@ struct ConfigTests {
         ("DOUYIN_REDIS_PORT", "0"), ("DOUYIN_CACHE_USERS", "-5"), ("DOUYIN_OTLP_SAMPLE_RATIO", "lots"),
         ("DOUYIN_REQUEST_TIMEOUT_MS", "1.5"), ("DOUYIN_POSTGRES_POOL_SIZE", " 8"),
         ("DOUYIN_POSTGRES_SSLMODE", "verify"), ("DOUYIN_POSTGRES_SSL_ROOT_CERT", "/nonexistent/ca.crt"),
-        ("DOUYIN_POSTGRES_SSL_KEY", "/nonexistent/client.key"),
+        ("DOUYIN_POSTGRES_SSL_KEY", "/nonexistent/client.key"), ("DOUYIN_ADMIN_PORT", "8o81"),
     ])
     func aValueThatDoesNotParseStopsTheStart(_ variable: String, _ value: String) async throws {
         do {

@@ -17,6 +17,8 @@ public final class Stack: @unchecked Sendable {
     private let environment: [String: String]
     private let lock = NSLock()
     private var processes: [(name: String, process: Process)] = []
+    /// Per service process started: its service and the port of its admin listener.
+    private var adminPorts: [String: (service: ServiceName, port: Int)] = [:]
 
     /// Starts a stack, runs `body`, and always stops the stack afterwards.
     public static func with<T>(
@@ -126,6 +128,9 @@ public final class Stack: @unchecked Sendable {
     public func start(_ service: ServiceName, name: String? = nil) throws {
         var environment = self.environment
         environment["DOUYIN_HTTP_PORT"] = service == .gateway ? String(URL(string: gatewayURL)!.port!) : "0"
+        let adminPort = try Self.freePort()
+        environment["DOUYIN_ADMIN_PORT"] = String(adminPort)
+        lock.withLock { adminPorts[name ?? service.rawValue] = (service, adminPort) }
         try launch(
             name: name ?? service.rawValue,
             executable: Self.binaryDirectory.appendingPathComponent("douyin-\(service.rawValue)"),
@@ -185,27 +190,25 @@ public final class Stack: @unchecked Sendable {
         return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
     }
 
-    /// The HTTP ports of the live instances of `service`, from the registry.
-    public func httpPorts(of service: ServiceName) async throws -> [Int] {
-        let ids = try await registered(service)
-        let redis = RedisClient(RedisConfiguration(port: redisPort, credentials: redisAdmin))
-        defer { Task { await redis.shutdown() } }
-        var ports: [Int] = []
-        for id in ids {
-            guard let json = try await redis.send("GET", "douyin:registry:{\(service.rawValue)}:\(id)").string,
-                let record = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                let port = record["http_port"] as? Int
-            else { continue }
-            ports.append(port)
+    /// The admin listener (`/metrics`, `/readyz`, `/healthz`) of every running process of `service`.
+    public func adminURLs(of service: ServiceName) -> [String] {
+        lock.withLock {
+            let running = Set(processes.filter { $0.process.isRunning }.map(\.name))
+            return adminPorts.filter { $0.value.service == service && running.contains($0.key) }
+                .sorted { $0.key < $1.key }.map { "http://127.0.0.1:\($0.value.port)" }
         }
-        return ports
+    }
+
+    /// The admin listener of the process called `name` (`service`, or the name it was started under).
+    public func adminURL(of name: String) -> String? {
+        lock.withLock { adminPorts[name].map { "http://127.0.0.1:\($0.port)" } }
     }
 
     /// The sum of a Prometheus counter over the series whose labels contain `matching`, on every instance of `service`.
     public func counter(_ name: String, matching: String, on service: ServiceName) async throws -> Double {
         var total = 0.0
-        for port in try await httpPorts(of: service) {
-            let text = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/metrics").text
+        for url in adminURLs(of: service) {
+            let text = try await APIClient(baseURL: url).get("/metrics").text
             for line in text.split(separator: "\n") where line.hasPrefix(name + "{") && line.contains(matching) {
                 total += line.split(separator: " ").last.flatMap { Double($0) } ?? 0
             }

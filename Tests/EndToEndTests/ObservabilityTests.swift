@@ -56,15 +56,15 @@ extension EndToEnd {
             try await Stack.with { stack in
                 let account = try await stack.api.register("metered")
                 _ = try await stack.api.get("/douyin/user/", [("user_id", account.idString), ("token", account.token)])
-                let port = try #require(try await stack.httpPorts(of: .user).first)
-                let metrics = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/metrics").text
+                let admin = try #require(stack.adminURL(of: "user"))
+                let metrics = try await APIClient(baseURL: admin).get("/metrics").text
                 for series in [
                     "douyin_rpc_server_requests_total", "douyin_rpc_client_requests_total", "douyin_pool_connections",
                     "http_server_request_duration", "douyin_registry_instances{service=\"video\"} 1",
                 ] {
                     #expect(metrics.contains(series), "\(series) missing")
                 }
-                let ready = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/readyz")
+                let ready = try await APIClient(baseURL: admin).get("/readyz")
                 #expect(ready.status == 200)
             }
         }
@@ -87,7 +87,7 @@ extension EndToEnd {
                 try await client.shutdown()
                 #expect(response.status.code == 400)
                 #expect(String(buffer: body).contains("\"status_code\":10001"))
-                let metrics = try await stack.api.get("/metrics").text
+                let metrics = try await APIClient(baseURL: try #require(stack.adminURL(of: "gateway"))).get("/metrics").text
                 #expect(!metrics.contains("PURGE") && !metrics.contains("PROPFIND"))
                 #expect(metrics.contains("http_request_method=\"_OTHER\""))
             }

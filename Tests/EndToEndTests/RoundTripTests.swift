@@ -29,8 +29,8 @@ extension EndToEnd {
         }
 
         func counters(_ service: ServiceName, _ stack: Stack) async throws -> Cost {
-            let port = try #require(try await stack.httpPorts(of: service).first)
-            let metrics = try await APIClient(baseURL: "http://127.0.0.1:\(port)").get("/metrics").text
+            let admin = try #require(stack.adminURLs(of: service).first)
+            let metrics = try await APIClient(baseURL: admin).get("/metrics").text
             return Cost(
                 statements: Self.total("douyin_postgres_statements_total", in: metrics),
                 calls: Self.total("douyin_rpc_client_requests_total", in: metrics)

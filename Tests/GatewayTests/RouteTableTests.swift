@@ -24,7 +24,11 @@ import Testing
         #expect(Endpoint.route(path: "/media/v/1.mp4", method: "POST") == .methodNotAllowed)
         #expect(Endpoint.route(path: "/healthz", method: "GET") == .operational)
         #expect(Endpoint.route(path: "/healthz", method: "TRACE") == .methodNotAllowed)
-        #expect(Endpoint.route(path: "/metrics", method: "POST") == .methodNotAllowed)
+        // Readiness and metrics are on the admin listener only: unknown on the public port.
+        for path in ["/metrics", "/readyz"] {
+            #expect(Endpoint.route(path: path, method: "GET") == .notFound)
+            #expect(Endpoint.route(path: path, method: "POST") == .notFound)
+        }
     }
 
     @Test func onlyRegisterAndLoginSkipTokens() {
