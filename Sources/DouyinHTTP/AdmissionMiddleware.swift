@@ -56,7 +56,7 @@ public struct AdmissionMiddleware: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let limiter, !limiter.admit(context.remoteAddress ?? "unknown") {
+        if let limiter, !limiter.admit(context.clientAddress ?? "unknown") {
             return .error(DouyinError(.rateLimited, retryAfter: 1))
         }
         let admitted = inFlight.withLockedValue { count in

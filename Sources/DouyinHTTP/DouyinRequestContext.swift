@@ -9,12 +9,15 @@ public struct DouyinRequestContext: RequestContext {
     /// Query and form-body parameters merged by API.md 1.1.
     public var params = RequestParameters()
     public var identity = Identity.anonymous
-    /// The peer's address (the gateway's, behind it; the client's, at the gateway).
+    /// The peer's address (the gateway's, behind it; a proxy's or the client's, at the gateway).
     public let remoteAddress: String?
+    /// The client's address by the process's `ClientAddressRule` (set by `RequestScopeMiddleware`).
+    public internal(set) var clientAddress: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.clientAddress = remoteAddress
     }
 
     /// Uploads are streamed by their handler; buffered bodies are bounded by `ParameterMiddleware`.

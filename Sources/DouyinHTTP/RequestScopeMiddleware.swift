@@ -7,18 +7,25 @@ import Hummingbird
 
 /// Gives each request its id, deadline and trace, for logs and for the RPCs it makes,
 /// and writes one access-log line (and a span, when tracing is on) when it is answered.
-public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware {
+/// It also settles who the client is (`ClientAddressRule`), for the limits and the log.
+public struct RequestScopeMiddleware: RouterMiddleware {
+    public typealias Context = DouyinRequestContext
+
     let timeout: Duration
     let accessLog: AccessLog
     let spans: SpanExporter?
+    let clientAddress: ClientAddressRule
 
-    public init(timeout: Duration, accessLog: AccessLog, spans: SpanExporter? = nil) {
+    public init(timeout: Duration, accessLog: AccessLog, spans: SpanExporter? = nil, clientAddress: ClientAddressRule = .behindGateway) {
         self.timeout = timeout
         self.accessLog = accessLog
         self.spans = spans
+        self.clientAddress = clientAddress
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.clientAddress = clientAddress.clientAddress(of: request, peer: context.remoteAddress)
         let requestID = request.headers.value(of: .requestID).flatMap { $0.utf8.count <= 64 ? $0 : nil } ?? Self.newRequestID()
         // Continue the caller's trace, or start one; what this hop calls sees it as parent.
         let caller = TraceParent(request.headers.value(of: .traceparent))
@@ -43,7 +50,7 @@ public struct RequestScopeMiddleware<Context: RequestContext>: RouterMiddleware 
         response.headers[.requestID] = requestID
         accessLog.record(
             requestID: requestID, traceID: trace.traceID, method: request.method.rawValue, path: request.uri.path,
-            status: response.status.code, duration: timer.elapsed
+            client: context.clientAddress, status: response.status.code, duration: timer.elapsed
         )
         return response
     }

@@ -1,5 +1,6 @@
 import Configuration
 import DouyinCaching
+import DouyinHTTP
 import DouyinModels
 import DouyinObservability
 import DouyinPostgres
@@ -25,6 +26,8 @@ public struct DouyinConfig: Sendable {
     /// (probes and scrapes; never published). 0 = any free port, logged at start.
     public var adminHost: String
     public var adminPort: Int
+    /// Proxies whose `X-Forwarded-For` names the client (used where clients connect: the gateway).
+    public var trustedProxies: TrustedProxies
     public var rpcPort: Int
     /// Where the RPC server also listens on a Unix socket (`<dir>/<instance id>.sock`)
     /// for callers on the same node; nil (the default) = TCP only.
@@ -77,6 +80,7 @@ public struct DouyinConfig: Sendable {
         httpPort = try settings.int("http.port", default: service == .gateway ? 8080 : 0, in: 0...65535)
         adminHost = settings.string("admin.host", default: httpHost)
         adminPort = try settings.int("admin.port", default: 0, in: 0...65535)
+        trustedProxies = try settings.parsed("trusted_proxies") { try TrustedProxies(parsing: $0) } ?? .none
         rpcPort = try settings.int("rpc.port", default: 0, in: 0...65535)
         rpcSocketDirectory = settings.string("rpc.socket_dir")
         postgres = PostgresConfiguration(

@@ -182,9 +182,13 @@ public final class ServiceHost: Sendable {
     /// A router with the shared middleware stack. Health and metrics are on the admin
     /// listener (`AdminListener.swift`), not here.
     /// `parsesParameters: false` leaves bodies unread (the gateway streams them on).
-    public func makeRouter(parsesParameters: Bool = true) -> Router<DouyinRequestContext> {
+    public func makeRouter(
+        parsesParameters: Bool = true, clientAddress: ClientAddressRule = .behindGateway
+    ) -> Router<DouyinRequestContext> {
         let router = Router(context: DouyinRequestContext.self)
-        router.add(middleware: RequestScopeMiddleware(timeout: config.requestTimeout, accessLog: accessLog, spans: spans))
+        router.add(middleware: RequestScopeMiddleware(
+            timeout: config.requestTimeout, accessLog: accessLog, spans: spans, clientAddress: clientAddress
+        ))
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorMiddleware())
         if parsesParameters { router.add(middleware: ParameterMiddleware(identity: identityResolver)) }

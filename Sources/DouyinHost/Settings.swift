@@ -72,6 +72,16 @@ public final class Settings: Sendable {
         string(key, isSecret: isSecret) ?? value
     }
 
+    /// A value `parse` understands, if set; what it throws is reported with the variable.
+    public func parsed<T>(_ key: String, _ parse: (String) throws -> T) throws -> T? {
+        guard let value = string(key) else { return nil }
+        do {
+            return try parse(value)
+        } catch {
+            throw invalid(key, value, "is invalid: \(error)")
+        }
+    }
+
     /// One of `choices` (case as given).
     public func choice(_ key: String, default value: String, among choices: [String]) throws -> String {
         try choice(key, among: choices) ?? value

@@ -11,4 +11,6 @@ extension HTTPField.Name {
     public static let requestID = Self(InternalHeader.requestID)!
     /// The host the client asked for, so media URLs point back through the gateway.
     public static let forwardedHost = Self("x-forwarded-host")!
+    /// The hops a request passed, as proxies append them (read only from trusted proxies).
+    public static let forwardedFor = Self("x-forwarded-for")!
 }

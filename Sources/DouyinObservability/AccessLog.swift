@@ -32,7 +32,9 @@ public struct AccessLog: Sendable {
     /// Writes nothing: for routers outside a service process (tests).
     public static let disabled = AccessLog(label: "", metadata: [:], level: .critical)
 
-    package func record(requestID: String, traceID: String, method: String, path: String, status: Int, duration: Duration) {
+    package func record(
+        requestID: String, traceID: String, method: String, path: String, client: String? = nil, status: Int, duration: Duration
+    ) {
         guard isEnabled else { return }
         var line: [UInt8] = []
         line.reserveCapacity(320 + path.utf8.count)
@@ -40,7 +42,7 @@ public struct AccessLog: Sendable {
         JSONLogHandler.appendTimestamp(to: &line)
         line.append(contentsOf: #"","level":"info""#.utf8)
         line.append(contentsOf: fixedFields)
-        for (key, value) in [("request_id", requestID), ("trace_id", traceID), ("method", method), ("path", path)] {
+        for (key, value) in [("request_id", requestID), ("trace_id", traceID), ("method", method), ("path", path), ("client", client ?? "")] {
             line.append(contentsOf: #",""#.utf8)
             line.append(contentsOf: key.utf8)
             line.append(contentsOf: #"":"#.utf8)

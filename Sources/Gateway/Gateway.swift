@@ -33,7 +33,9 @@ public enum Gateway {
                 )
             )
             host.own("http client") { try await client.shutdown() }
-            let router = host.makeRouter(parsesParameters: false)
+            // Behind a load balancer, the client is who the balancer says it is, and only then.
+            let clientAddress = ClientAddressRule.edge(config.trustedProxies)
+            let router = host.makeRouter(parsesParameters: false, clientAddress: clientAddress)
             // Liveness stays public for load balancers (it says "up, not draining", no more);
             // readiness and metrics are on the admin listener only.
             host.healthRoutes.addLiveness(to: router)
@@ -70,7 +72,7 @@ public enum Gateway {
             let sockets = Router(context: GatewaySocketContext.self)
             SocketProxy(
                 authenticator: authenticator, balancer: balancers[.chat]!, internalSecret: config.internalSecret,
-                maxFrameBytes: socketSettings.maxFrameBytes
+                maxFrameBytes: socketSettings.maxFrameBytes, clientAddress: clientAddress
             ).add(to: sockets)
             try await host.run(
                 router,

@@ -1,4 +1,5 @@
 import DouyinDiscovery
+import DouyinHTTP
 import DouyinModels
 import DouyinRPC
 import HTTPTypes
@@ -31,6 +32,7 @@ struct SocketProxy: Sendable {
     let balancer: LoadBalancer
     let internalSecret: String?
     let maxFrameBytes: Int
+    let clientAddress: ClientAddressRule
 
     static let endpoint = Endpoint.at(path: "/douyin/message/ws/")!
 
@@ -40,13 +42,14 @@ struct SocketProxy: Sendable {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard case .user(let user) = try? await authenticator.authenticate(context.request, endpoint: Self.endpoint) else { return }
-            await join(inbound, outbound, user: user, request: context.request, remoteAddress: context.requestContext.remoteAddress, logger: context.logger)
+            let client = clientAddress.clientAddress(of: context.request, peer: context.requestContext.remoteAddress)
+            await join(inbound, outbound, user: user, request: context.request, clientAddress: client, logger: context.logger)
         }
     }
 
     private func join(
         _ clientInbound: WebSocketInboundStream, _ clientOutbound: WebSocketOutboundWriter,
-        user: UserID, request: Request, remoteAddress: String?, logger: Logger
+        user: UserID, request: Request, clientAddress: String?, logger: Logger
     ) async {
         guard let instance = await balancer.pick() else {
             try? await clientOutbound.close(.unexpectedServerError, reason: "chat service unavailable")
@@ -58,7 +61,7 @@ struct SocketProxy: Sendable {
             configuration.additionalHeaders[.douyinSecret] = secret
         }
         if let authorization = request.headers[.authorization] { configuration.additionalHeaders[.authorization] = authorization }
-        configuration.additionalHeaders[.douyinClientAddress] = remoteAddress ?? "unknown"
+        configuration.additionalHeaders[.douyinClientAddress] = clientAddress ?? "unknown"
         do {
             try await WebSocketClient.connect(
                 url: "ws://\(instance.host):\(instance.httpPort)\(request.uri.string)", configuration: configuration, logger: logger

@@ -102,7 +102,7 @@ struct UpstreamProxy: Sendable {
             fields.append(field)
         }
         if let host = request.head.authority { fields[.forwardedHost] = host }
-        fields[.douyinClientAddress] = context.remoteAddress ?? "unknown"
+        fields[.douyinClientAddress] = context.clientAddress ?? "unknown"
         if let scope = RPCCallContext.current {
             fields[.requestID] = scope.requestID
             fields[.traceparent] = scope.traceparent

@@ -73,7 +73,7 @@ import Testing
         let writer = LogWriter(descriptor: descriptor)
         let metadata: Logger.Metadata = ["service": "user", "instance": "user-1"]
         let log = AccessLog(label: "douyin-user", metadata: metadata, level: .info, writer: writer)
-        log.record(requestID: "r1", traceID: "t1", method: "GET", path: "/douyin/user/\"✓", status: 200, duration: .microseconds(1_500))
+        log.record(requestID: "r1", traceID: "t1", method: "GET", path: "/douyin/user/\"✓", client: "203.0.113.7", status: 200, duration: .microseconds(1_500))
         AccessLog(label: "quiet", metadata: [:], level: .warning, writer: writer)
             .record(requestID: "r2", traceID: "", method: "GET", path: "/", status: 200, duration: .zero)
         writer.flush()
@@ -83,6 +83,7 @@ import Testing
         #expect(record["logger"] == "douyin-user" && record["msg"] == "request" && record["level"] == "info")
         #expect(record["service"] == "user" && record["instance"] == "user-1")
         #expect(record["request_id"] == "r1" && record["trace_id"] == "t1" && record["method"] == "GET")
+        #expect(record["client"] == "203.0.113.7")
         #expect(record["path"] == "/douyin/user/\"✓" && record["status"] == "200" && record["duration_ms"] == "1.500")
         #expect(record["ts"]?.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil)
     }

@@ -14,12 +14,12 @@ struct AuthRoutes {
             let password = try context.params.string("password", codePoints: Credentials.passwordLength)
             return APIResponse(try await registration.register(username: username, password: password))
         }
-        router.post("/douyin/user/login/") { request, context in
+        router.post("/douyin/user/login/") { _, context in
             // Lengths are not checked here: an impossible username or password
             // simply fails like any wrong one.
             let username = try context.params.string("username", codePoints: 0...Int.max)
             let password = try context.params.string("password", codePoints: 0...Int.max)
-            let address = request.headers[.douyinClientAddress] ?? "unknown"
+            let address = context.clientAddress ?? "unknown"
             return APIResponse(try await login.login(username: username, password: password, clientAddress: address))
         }
     }
