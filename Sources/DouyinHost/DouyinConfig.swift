@@ -101,7 +101,8 @@ public struct DouyinConfig: Sendable {
             timeout: .milliseconds(try settings.int("redis.timeout_ms", default: 2000, in: 1...600_000)),
             credentials: settings.string("redis.password", isSecret: true).map {
                 RedisConfiguration.Credentials(username: redisUsername, password: $0)
-            }
+            },
+            clusterNodes: try settings.parsed("redis.cluster_nodes") { try RedisNode.list($0) } ?? []
         )
         registryTTL = .milliseconds(try settings.int("registry.ttl_ms", default: 10_000, in: 1000...3_600_000))
         internalSecret = settings.string("internal_secret", isSecret: true)

@@ -4,40 +4,8 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-public struct RedisConfiguration: Sendable {
-    public var host: String
-    public var port: Int
-    /// Connect and per-command timeout.
-    public var timeout: Duration
-    /// Sent with `AUTH` on every new connection when set; the username selects an ACL user.
-    public var credentials: Credentials?
-
-    public struct Credentials: Sendable, CustomStringConvertible {
-        public var username: String?
-        public var password: String
-
-        public init(username: String? = nil, password: String) {
-            self.username = username
-            self.password = password
-        }
-
-        /// Never the password: configurations end up in logs.
-        public var description: String { "Credentials(username: \(username ?? "default"), password: <hidden>)" }
-
-        /// `AUTH [username] password`.
-        var command: [any RedisArgument] { ["AUTH"] + (username.map { [$0] } ?? []) + [password] }
-    }
-
-    public init(host: String = "127.0.0.1", port: Int = 6379, timeout: Duration = .seconds(2), credentials: Credentials? = nil) {
-        self.host = host
-        self.port = port
-        self.timeout = timeout
-        self.credentials = credentials
-    }
-}
-
-/// The Redis client services use: one pipelined connection per event loop,
-/// driven by the event loop itself, replies parsed by hiredis.
+/// The Redis client services use: one pipelined connection per event loop (and per
+/// node, on a cluster), driven by the event loop itself, replies parsed by hiredis.
 ///
 /// A command is written on the connection of the event loop the caller runs on
 /// (a request's handler runs on its connection's loop), so asking Redis costs no
@@ -46,16 +14,26 @@ public struct RedisConfiguration: Sendable {
 /// pipelined. Commands time out after `timeout`. A connection that fails is
 /// replaced on next use; a command that found its reused connection dead (a
 /// server restart while it sat idle) is sent once more on a new one.
+///
+/// On a Redis Cluster (`RedisConfiguration.clusterNodes`) each command goes to the
+/// node that serves its key's slot (`RedisClient+Cluster.swift`).
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     /// Where callers off the event loops (background tasks) send: one loop, so they share one connection.
     private let offLoop: any EventLoop
     private let connections = NIOLockedValueBox(Connections())
     private let inFlight = Atomic<Int>(0)
+    /// The cluster's slot map, on a cluster.
+    let topology: RedisClusterTopology?
 
-    /// Each event loop's connection, while it connects and while it is open.
+    private struct ConnectionKey: Hashable {
+        let node: RedisNode
+        let loop: ObjectIdentifier
+    }
+
+    /// Each event loop's connection to each node, while it connects and while it is open.
     private struct Connections {
-        var byLoop: [ObjectIdentifier: Slot] = [:]
+        var open: [ConnectionKey: Slot] = [:]
         var isShutDown = false
     }
 
@@ -73,11 +51,12 @@ public final class RedisClient: Sendable {
     public init(_ configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.offLoop = group.next()
+        self.topology = configuration.isCluster ? RedisClusterTopology(seeds: configuration.clusterNodes) : nil
     }
 
     /// Numbers for metrics: connections open, requests awaiting replies, and (always 0) callers waiting for a connection.
     public var usage: (open: Int, leased: Int, waiting: Int) {
-        (connections.withLockedValue { $0.byLoop.count }, inFlight.load(ordering: .relaxed), 0)
+        (connections.withLockedValue { $0.open.count }, inFlight.load(ordering: .relaxed), 0)
     }
 
     /// Sends one command. An error reply throws `RedisError.reply`.
@@ -93,29 +72,20 @@ public final class RedisClient: Sendable {
         return reply
     }
 
-    /// Sends several commands in one write and returns their replies in order;
-    /// error replies are returned in place, not thrown.
+    /// Sends several commands in one write (one per node, on a cluster) and returns their
+    /// replies in order; error replies are returned in place, not thrown.
     public func pipeline(_ commands: [[any RedisArgument]]) async throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
-        var payload = ByteBuffer()
-        for command in commands { payload.writeRedisCommand(command) }
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? offLoop
-        let (channel, fresh) = try await connection(on: eventLoop)
+        if let topology {
+            return try await clusterPipeline(commands, topology: topology, on: eventLoop)
+        }
         do {
-            return try await send(payload, count: commands.count, on: channel)
-        } catch let lost as RedisConnectionLost where !fresh || !lost.sent {
-            // The reused connection had died while idle: the server cannot have run
-            // the commands. One more try, on a new connection.
-            let (channel, _) = try await connection(on: eventLoop)
-            do {
-                return try await send(payload, count: commands.count, on: channel)
-            } catch is RedisConnectionLost {
-                throw RedisError.connection("connection lost")
-            }
-        } catch is RedisConnectionLost {
-            throw RedisError.connection("connection lost")
+            return try await exchange(commands, with: configuration.seeds[0], on: eventLoop)
+        } catch let unreachable as NodeUnreachable {
+            throw RedisError.connection(unreachable.message)
         }
     }
 
@@ -123,11 +93,39 @@ public final class RedisClient: Sendable {
     public func shutdown() async {
         let slots = connections.withLockedValue { connections in
             connections.isShutDown = true
-            defer { connections.byLoop = [:] }
-            return Array(connections.byLoop.values)
+            defer { connections.open = [:] }
+            return Array(connections.open.values)
         }
         for slot in slots {
             try? await slot.channel.get().close()
+        }
+    }
+
+    /// A node that could not be connected to: nothing was sent to it.
+    struct NodeUnreachable: Error {
+        let node: RedisNode
+        let message: String
+    }
+
+    /// `commands` in one write to `node` on `eventLoop`'s connection, their replies in order.
+    /// Throws `NodeUnreachable` when no connection could be made (nothing was sent).
+    func exchange(_ commands: [[any RedisArgument]], with node: RedisNode, on eventLoop: any EventLoop) async throws -> [RedisValue] {
+        var payload = ByteBuffer()
+        for command in commands { payload.writeRedisCommand(command) }
+        let (channel, fresh) = try await connection(to: node, on: eventLoop)
+        do {
+            return try await send(payload, count: commands.count, on: channel)
+        } catch let lost as RedisConnectionLost where !fresh || !lost.sent {
+            // The reused connection had died while idle: the server cannot have run
+            // the commands. One more try, on a new connection.
+            let (channel, _) = try await connection(to: node, on: eventLoop)
+            do {
+                return try await send(payload, count: commands.count, on: channel)
+            } catch is RedisConnectionLost {
+                throw RedisError.connection("connection to \(node) lost")
+            }
+        } catch is RedisConnectionLost {
+            throw RedisError.connection("connection to \(node) lost")
         }
     }
 
@@ -139,21 +137,21 @@ public final class RedisClient: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// The event loop's open connection, connecting one if there is none;
+    /// The event loop's open connection to `node`, connecting one if there is none;
     /// `fresh` when this call started the connect.
-    private func connection(on eventLoop: any EventLoop) async throws -> (any Channel, fresh: Bool) {
-        let key = ObjectIdentifier(eventLoop)
+    private func connection(to node: RedisNode, on eventLoop: any EventLoop) async throws -> (any Channel, fresh: Bool) {
+        let key = ConnectionKey(node: node, loop: ObjectIdentifier(eventLoop))
         let (slot, fresh) = try connections.withLockedValue { connections -> (Slot, Bool) in
             guard !connections.isShutDown else { throw RedisError.connection("client shut down") }
-            if let slot = connections.byLoop[key], !slot.isClosed { return (slot, false) }
-            let slot = Slot(connect(on: eventLoop))
-            connections.byLoop[key] = slot
+            if let slot = connections.open[key], !slot.isClosed { return (slot, false) }
+            let slot = Slot(connect(to: node, on: eventLoop))
+            connections.open[key] = slot
             return (slot, true)
         }
         if fresh {
             // Forget the connection once it fails to open or closes, so the next call reconnects.
             let forget: @Sendable () -> Void = { [connections] in
-                connections.withLockedValue { if $0.byLoop[key] === slot { $0.byLoop[key] = nil } }
+                connections.withLockedValue { if $0.open[key] === slot { $0.open[key] = nil } }
             }
             slot.channel.whenComplete { result in
                 switch result {
@@ -171,11 +169,11 @@ public final class RedisClient: Sendable {
         } catch {
             // NIO's error lists every address tried; the first cause says enough.
             let cause = (error as? NIOConnectionError)?.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
-            throw RedisError.connection("cannot connect to \(configuration.host):\(configuration.port): \(cause)")
+            throw NodeUnreachable(node: node, message: "cannot connect to \(node): \(cause)")
         }
     }
 
-    private func connect(on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
+    private func connect(to node: RedisNode, on eventLoop: any EventLoop) -> EventLoopFuture<any Channel> {
         let connected = ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.timeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -184,7 +182,7 @@ public final class RedisClient: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(FlushCoalescingHandler(), RedisReplyDecoder(), RedisPipelineHandler())
                 }
             }
-            .connect(host: configuration.host, port: configuration.port)
+            .connect(host: node.host, port: node.port)
         guard let credentials = configuration.credentials else { return connected }
         // Usable only once the server took the credentials: every new connection, reconnects included.
         return connected.flatMap { [timeout = configuration.timeout] channel in

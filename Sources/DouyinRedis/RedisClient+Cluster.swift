@@ -1,0 +1,111 @@
+import NIOCore
+
+/// Commands on a Redis Cluster: each goes to the node that serves its key's slot, in one
+/// pipeline per node; `MOVED` and `ASK` are followed, a node that went away sends the
+/// client to the map again. Multi-key reads and deletes (`MGET`, `DEL`) are split per key
+/// and their replies put back together, so callers need not know about slots.
+extension RedisClient {
+    /// Redirections and retries one command may take before it fails.
+    static let maxClusterAttempts = 6
+
+    func clusterPipeline(_ commands: [[any RedisArgument]], topology: RedisClusterTopology, on eventLoop: any EventLoop) async throws -> [RedisValue] {
+        var singles: [[any RedisArgument]] = []
+        var parts: [Range<Int>] = []
+        for command in commands {
+            let start = singles.count
+            if case .each(let from) = RedisClusterSlots.keys(of: command), command.count - from > 1 {
+                // MGET's pieces are GETs; DEL's and the others' are themselves with one key.
+                let name: any RedisArgument = Self.name(of: command) == "MGET" ? "GET" : command[0]
+                singles += command[from...].map { [name, $0] }
+            } else {
+                singles.append(command)
+            }
+            parts.append(start..<singles.count)
+        }
+        let replies = try await route(singles, topology: topology, on: eventLoop)
+        return zip(commands, parts).map { command, range in
+            guard range.count > 1 else { return replies[range.lowerBound] }
+            let pieces = Array(replies[range])
+            if let error = pieces.first(where: { if case .error = $0 { return true } else { return false } }) { return error }
+            // MGET answers an array; DEL and the other counters the sum.
+            return Self.name(of: command) == "MGET" ? .array(pieces) : .integer(pieces.reduce(0) { $0 + ($1.integer ?? 0) })
+        }
+    }
+
+    private static func name(of command: [any RedisArgument]) -> String {
+        String(decoding: command[0].redisBytes, as: UTF8.self).uppercased()
+    }
+
+    private func route(_ commands: [[any RedisArgument]], topology: RedisClusterTopology, on eventLoop: any EventLoop) async throws -> [RedisValue] {
+        let read: @Sendable (RedisNode) async throws -> RedisValue = { [self] node in
+            let reply = try await exchange([["CLUSTER", "SLOTS"]], with: node, on: eventLoop)[0]
+            if case .error(let message) = reply { throw RedisError.reply(message) }
+            return reply
+        }
+        let slots = commands.map { command -> Int? in
+            switch RedisClusterSlots.keys(of: command) {
+            case .one(let index), .each(let index): index < command.count ? RedisClusterSlots.slot(of: command[index].redisBytes) : nil
+            case .none: nil
+            }
+        }
+        var replies = [RedisValue?](repeating: nil, count: commands.count)
+        var pending = Array(commands.indices)
+        var asking: [Int: RedisNode] = [:]
+        var map = try await topology.map(reading: read)
+        for attempt in 1...Self.maxClusterAttempts {
+            // Per node, the commands for it (an ASK-redirected one goes to where it was sent, this once).
+            var byNode: [RedisNode: [Int]] = [:]
+            for index in pending {
+                let node = asking[index] ?? slots[index].flatMap(map.node(for:)) ?? map.nodes.first ?? topology.seeds[0]
+                byNode[node, default: []].append(index)
+            }
+            var retry: [Int] = []
+            var unreachable: NodeUnreachable?
+            for (node, indices) in byNode {
+                let batch = indices.flatMap { index -> [[any RedisArgument]] in
+                    asking[index] != nil ? [["ASKING"], commands[index]] : [commands[index]]
+                }
+                let answers: [RedisValue]
+                do {
+                    answers = try await exchange(batch, with: node, on: eventLoop)
+                } catch let error as NodeUnreachable {
+                    // Gone (failed over, removed): nothing was sent; the map will say who serves now.
+                    unreachable = error
+                    retry += indices
+                    continue
+                }
+                var position = 0
+                for index in indices {
+                    if asking.removeValue(forKey: index) != nil { position += 1 }  // ASKING's own +OK
+                    let answer = answers[position]
+                    position += 1
+                    if let redirection = RedisRedirection(answer, from: node) {
+                        switch redirection.kind {
+                        case .moved: topology.moved(redirection.slot, to: redirection.node, reading: read)
+                        case .ask: asking[index] = redirection.node
+                        }
+                        retry.append(index)
+                    } else if case .error(let message) = answer, message.hasPrefix("TRYAGAIN") {
+                        retry.append(index)  // a multi-key command met a slot mid-migration
+                    } else {
+                        replies[index] = answer
+                    }
+                }
+            }
+            pending = retry
+            if pending.isEmpty { break }
+            if attempt == Self.maxClusterAttempts {
+                if let unreachable { throw RedisError.connection(unreachable.message) }
+                throw RedisError.reply("cluster redirected a command \(attempt) times")
+            }
+            if unreachable != nil {
+                // A node went away: wait for the cluster to settle, then ask it who serves what.
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+                map = (try? await topology.refresh(reading: read)) ?? map
+            } else {
+                map = topology.current ?? map  // with what MOVED said
+            }
+        }
+        return replies.map { $0 ?? .null }
+    }
+}
