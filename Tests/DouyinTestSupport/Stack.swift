@@ -13,6 +13,8 @@ public final class Stack: @unchecked Sendable {
     public let redisPort: Int
     /// What the stack's own checks authenticate with, when its Redis requires it.
     let redisAdmin: RedisConfiguration.Credentials?
+    /// The stack's Redis Cluster, when it runs on one.
+    public let redisCluster: RedisClusterProcess?
     public let logDirectory: URL
     private let environment: [String: String]
     private let lock = NSLock()
@@ -42,16 +44,20 @@ public final class Stack: @unchecked Sendable {
     public struct RedisSetup: Sendable {
         public var arguments: [String]
         public var admin: RedisConfiguration.Credentials?
+        /// A three-primary Redis Cluster instead of one server.
+        public var cluster: Bool
 
-        public init(arguments: [String] = [], admin: RedisConfiguration.Credentials? = nil) {
+        public init(arguments: [String] = [], admin: RedisConfiguration.Credentials? = nil, cluster: Bool = false) {
             self.arguments = arguments
             self.admin = admin
+            self.cluster = cluster
         }
     }
 
     public static func start(environment extra: [String: String] = [:], redis: RedisSetup = RedisSetup()) async throws -> Stack {
         let database = try await TestServers.makeDatabase()
-        let redisPort = try freePort()
+        let cluster = redis.cluster ? try await RedisClusterProcess.start() : nil
+        let redisPort = try cluster?.nodes[0].port ?? freePort()
         let gatewayPort = try freePort()
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent("douyin-e2e-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -74,17 +80,20 @@ public final class Stack: @unchecked Sendable {
             // The test PostgreSQL requires TLS: verify it as a deployment would.
             environment.merge(["DOUYIN_POSTGRES_SSLMODE": "verify-full", "DOUYIN_POSTGRES_SSL_ROOT_CERT": ca]) { _, new in new }
         }
+        if let cluster { environment["DOUYIN_REDIS_CLUSTER_NODES"] = cluster.nodeList }
         environment.merge(extra) { _, new in new }
         let stack = Stack(
             gatewayURL: "http://127.0.0.1:\(gatewayPort)", databaseURL: database, redisPort: redisPort, redisAdmin: redis.admin,
-            logDirectory: logs, environment: environment
+            redisCluster: cluster, logDirectory: logs, environment: environment
         )
         do {
-            try stack.launch(
-                name: "redis", executable: URL(fileURLWithPath: "/usr/bin/redis-server"),
-                arguments: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"] + redis.arguments,
-                environment: environment
-            )
+            if cluster == nil {
+                try stack.launch(
+                    name: "redis", executable: URL(fileURLWithPath: "/usr/bin/redis-server"),
+                    arguments: ["--bind", "127.0.0.1", "--port", String(redisPort), "--save", "", "--appendonly", "no"] + redis.arguments,
+                    environment: environment
+                )
+            }
             try await stack.waitForRedis()
             for service in [ServiceName.auth, .user, .video, .chat, .gateway] {
                 try stack.start(service)
@@ -101,10 +110,11 @@ public final class Stack: @unchecked Sendable {
     }
 
     init(
-        gatewayURL: String, databaseURL: String, redisPort: Int, redisAdmin: RedisConfiguration.Credentials?, logDirectory: URL,
-        environment: [String: String]
+        gatewayURL: String, databaseURL: String, redisPort: Int, redisAdmin: RedisConfiguration.Credentials?,
+        redisCluster: RedisClusterProcess?, logDirectory: URL, environment: [String: String]
     ) {
         self.redisAdmin = redisAdmin
+        self.redisCluster = redisCluster
         self.gatewayURL = gatewayURL
         self.databaseURL = databaseURL
         self.redisPort = redisPort
@@ -113,6 +123,12 @@ public final class Stack: @unchecked Sendable {
     }
 
     public var api: APIClient { APIClient(baseURL: gatewayURL) }
+
+    /// How the stack's own checks (and tests) reach its Redis, server or cluster.
+    public func redisConfiguration(timeout: Duration = .seconds(2)) -> RedisConfiguration {
+        redisCluster.map { RedisConfiguration(timeout: timeout, credentials: redisAdmin, clusterNodes: $0.nodes) }
+            ?? RedisConfiguration(port: redisPort, timeout: timeout, credentials: redisAdmin)
+    }
 
     public var gatewayPort: Int { URL(string: gatewayURL)!.port! }
 
@@ -166,6 +182,7 @@ public final class Stack: @unchecked Sendable {
         for name in names.reversed() where name != "redis" { await terminate(name) }
         // A throwaway Redis holds nothing to save.
         kill("redis")
+        redisCluster?.stop()
     }
 
     public func log(of name: String) -> String {
@@ -184,7 +201,7 @@ public final class Stack: @unchecked Sendable {
 
     /// The live registry entries of `service`.
     public func registered(_ service: ServiceName) async throws -> [String] {
-        let redis = RedisClient(RedisConfiguration(port: redisPort, credentials: redisAdmin))
+        let redis = RedisClient(redisConfiguration())
         defer { Task { await redis.shutdown() } }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await redis.send("ZRANGEBYSCORE", "douyin:registry:{\(service.rawValue)}", now, "+inf").array?.compactMap(\.string) ?? []
@@ -262,7 +279,7 @@ public final class Stack: @unchecked Sendable {
 
     private func waitForRedis() async throws {
         for _ in 0..<200 {
-            let redis = RedisClient(RedisConfiguration(port: redisPort, timeout: .milliseconds(200), credentials: redisAdmin))
+            let redis = RedisClient(redisConfiguration(timeout: .milliseconds(200)))
             let pong = try? await redis.send("PING")
             await redis.shutdown()
             if pong == .status("PONG") { return }

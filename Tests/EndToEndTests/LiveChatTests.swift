@@ -26,25 +26,33 @@ extension EndToEnd {
             text.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: any Sendable] } ?? [:]
         }
 
+        /// Starts a second chat instance and opens `a`'s and `b`'s sockets on different instances.
+        func socketsOnTwoInstances(_ stack: Stack, _ a: TestAccount, _ b: TestAccount) async throws -> (TestSocket, TestSocket) {
+            let socketA = try await TestSocket.open(socketURL(stack, a))
+            let instanceA = try #require(await instance(of: a, in: stack, among: ["chat", "chat-2"]))
+            // Connect B until it lands on the other instance.
+            for _ in 0..<30 {
+                let candidate = try await TestSocket.open(socketURL(stack, b))
+                if await instance(of: b, in: stack, among: [instanceA == "chat" ? "chat-2" : "chat"]) != nil { return (socketA, candidate) }
+                await candidate.close()
+            }
+            Issue.record("B never reached the second chat instance")
+            throw StackError.notReady("B never reached the second chat instance")
+        }
+
+        func startSecondChatInstance(_ stack: Stack) async throws {
+            try stack.start(.chat, name: "chat-2")
+            try await stack.waitUntilRegistered(.chat, count: 2)
+            try await Task.sleep(for: .milliseconds(1500))  // the gateway's next registry poll at the latest
+        }
+
         @Test func messagesCrossInstancesInRealTime() async throws {
             try await Stack.with { stack in
-                try stack.start(.chat, name: "chat-2")
-                try await stack.waitUntilRegistered(.chat, count: 2)
-                try await Task.sleep(for: .milliseconds(1500))  // the gateway's next registry poll at the latest
+                try await startSecondChatInstance(stack)
                 let api = stack.api
                 let a = try await api.register("wsa")
                 let b = try await api.register("wsb")
-
-                let socketA = try await TestSocket.open(socketURL(stack, a))
-                let instanceA = try #require(await instance(of: a, in: stack, among: ["chat", "chat-2"]))
-                // Connect B until it lands on the other instance.
-                var socketB: TestSocket?
-                for _ in 0..<30 where socketB == nil {
-                    let candidate = try await TestSocket.open(socketURL(stack, b))
-                    let logged = await instance(of: b, in: stack, among: [instanceA == "chat" ? "chat-2" : "chat"])
-                    if logged != nil { socketB = candidate } else { await candidate.close() }
-                }
-                let receiver = try #require(socketB, "B never reached the second chat instance")
+                let (socketA, receiver) = try await socketsOnTwoInstances(stack, a, b)
 
                 // Over WebSocket: A gets an ack, B gets the Message itself.
                 socketA.send(#"{"to_user_id": \#(b.id), "content": "hello over ws ✓"}"#)

@@ -41,7 +41,7 @@ extension EndToEnd {
         func coldCost(
             of service: ServiceName, _ stack: Stack, users: [TestAccount], _ request: () async throws -> APIClient.Reply
         ) async throws -> Cost {
-            let redis = RedisClient(RedisConfiguration(port: stack.redisPort))
+            let redis = RedisClient(stack.redisConfiguration())
             _ = try await redis.pipeline(users.map { ["INCR", "douyin:user:\($0.id):version"] })
             await redis.shutdown()
             let before = try await counters(service, stack)

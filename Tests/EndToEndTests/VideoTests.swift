@@ -121,7 +121,7 @@ extension EndToEnd {
                     _ = try await api.publishClip(as: author, title: "by \(index)")
                 }
                 // Changed authors: nothing about them may come from a cache.
-                let redis = RedisClient(RedisConfiguration(port: stack.redisPort))
+                let redis = RedisClient(stack.redisConfiguration())
                 _ = try await redis.pipeline(authors.map { ["INCR", "douyin:user:\($0.id):version"] })
                 await redis.shutdown()
                 let viewer = try await api.register("counter")
