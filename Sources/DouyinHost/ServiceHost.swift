@@ -59,8 +59,8 @@ public final class ServiceHost: Sendable {
     ) async throws {
         let host = ServiceHost(config: config, schema: schema)
         do {
-            // Credentials first: a wrong password fails at once, not after the database's retries.
-            try await host.checkRedisCredentials()
+            // Redis settings first: a wrong password fails at once, not after the database's retries.
+            try await host.checkRedisSettings()
             try await host.migrate()
             try await body(host)
         } catch {
@@ -85,12 +85,17 @@ public final class ServiceHost: Sendable {
         for resource in owned.withLockedValue({ $0.reversed() }) { await resource.close() }
     }
 
-    /// Refused credentials are a setting to fix, not an outage to wait out: the start
-    /// fails, naming the settings. Redis that cannot be reached yet is only logged;
-    /// every part that uses it retries.
-    private func checkRedisCredentials() async throws {
+    /// Refused credentials, or a cluster where one server was configured (or the reverse),
+    /// are settings to fix, not an outage to wait out: the start fails, naming the settings.
+    /// Redis that cannot be reached yet is only logged; every part that uses it retries.
+    private func checkRedisSettings() async throws {
         do {
             _ = try await redis.send("PING")
+            if !config.redis.isCluster, let info = try? await redis.send("INFO", "cluster").string, info.contains("cluster_enabled:1") {
+                throw ConfigError.invalid(
+                    "Redis at \(config.redis.host):\(config.redis.port) is a cluster node: list the cluster's nodes in DOUYIN_REDIS_CLUSTER_NODES"
+                )
+            }
         } catch let error as RedisError {
             switch error {
             case .authentication(let message),
@@ -98,6 +103,8 @@ public final class ServiceHost: Sendable {
                 throw ConfigError.invalid(
                     "Redis refused the credentials of DOUYIN_REDIS_USERNAME / DOUYIN_REDIS_PASSWORD (\(message.prefix(120)))"
                 )
+            case .topology(let message):
+                throw ConfigError.invalid("DOUYIN_REDIS_CLUSTER_NODES: \(message)")
             default:
                 logger.warning("Redis not reachable at start; retrying as it is used", metadata: ["error": "\(error)"])
             }

@@ -40,12 +40,16 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case reply(String)
     /// The server refused the credentials (or wanted some): retrying cannot help.
     case authentication(String)
+    /// The servers are not what the configuration says: a single server where a cluster
+    /// was configured. Retrying cannot help either.
+    case topology(String)
 
     public var description: String {
         switch self {
         case .connection(let message): "Redis connection: \(message)"
         case .reply(let message): "Redis: \(message)"
         case .authentication(let message): "Redis refused the credentials: \(message)"
+        case .topology(let message): "Redis: \(message)"
         }
     }
 }

@@ -21,7 +21,7 @@ struct ConfigTests {
         ("DOUYIN_REQUEST_TIMEOUT_MS", "1.5"), ("DOUYIN_POSTGRES_POOL_SIZE", " 8"),
         ("DOUYIN_POSTGRES_SSLMODE", "verify"), ("DOUYIN_POSTGRES_SSL_ROOT_CERT", "/nonexistent/ca.crt"),
         ("DOUYIN_POSTGRES_SSL_KEY", "/nonexistent/client.key"), ("DOUYIN_ADMIN_PORT", "8o81"),
-        ("DOUYIN_TRUSTED_PROXIES", "10.0.0.0/33"), ("DOUYIN_TRUSTED_PROXIES", "10.0.0.1, lb.internal"),
+        ("DOUYIN_TRUSTED_PROXIES", "10.0.0.0/33"), ("DOUYIN_REDIS_CLUSTER_NODES", "10.0.0.1:7000,redis-1"), ("DOUYIN_TRUSTED_PROXIES", "10.0.0.1, lb.internal"),
     ])
     func aValueThatDoesNotParseStopsTheStart(_ variable: String, _ value: String) async throws {
         do {

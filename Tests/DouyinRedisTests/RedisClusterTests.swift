@@ -8,9 +8,11 @@ import Testing
 /// The client against a real three-primary Redis Cluster (started per test).
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
 struct RedisClusterTests {
-    func withCluster(seeds: (RedisClusterProcess) -> [RedisNode] = { Array($0.nodes.prefix(1)) },
-                     _ body: (RedisClusterProcess, RedisClient) async throws -> Void) async throws {
-        let cluster = try await RedisClusterProcess.start()
+    func withCluster(
+        replicas: Int = 0, seeds: (RedisClusterProcess) -> [RedisNode] = { Array($0.nodes.prefix(1)) },
+        _ body: (RedisClusterProcess, RedisClient) async throws -> Void
+    ) async throws {
+        let cluster = try await RedisClusterProcess.start(replicas: replicas)
         let client = RedisClient(RedisConfiguration(timeout: .seconds(2), clusterNodes: seeds(cluster)))
         do {
             try await body(cluster, client)
@@ -103,14 +105,46 @@ struct RedisClusterTests {
                 for await message in subscriber.messages { return String(decoding: message.payload, as: UTF8.self) }
                 return nil
             }
-            var delivered = false
-            for _ in 0..<100 where !delivered {
-                try await cluster.admin(cluster.nodes[0]) { _ = try await $0.send("PUBLISH", "douyin:test:events", "hello") }
-                delivered = try await client.send("PUBSUB", "NUMSUB", "douyin:test:events").array?.last?.integer ?? 0 > 0
-                try await Task.sleep(for: .milliseconds(50))
+            // Subscribed (NUMSUB counts the node's own subscribers), then published elsewhere.
+            var subscribed = false
+            for _ in 0..<100 where !subscribed {
+                try await cluster.admin(cluster.nodes[2]) { admin in
+                    subscribed = try await admin.send("PUBSUB", "NUMSUB", "douyin:test:events").array?.last?.integer ?? 0 > 0
+                }
+                if !subscribed { try await Task.sleep(for: .milliseconds(20)) }
             }
+            _ = try await client.send("PUBLISH", "douyin:test:events", "hello")
             try await cluster.admin(cluster.nodes[0]) { _ = try await $0.send("PUBLISH", "douyin:test:events", "hello") }
             #expect(await heard.value == "hello")
+        }
+    }
+
+    /// A primary dies; its replica takes over. The client, whose connection to the dead node
+    /// fails, reads the map again and carries on with the new primary.
+    @Test func aPrimaryThatGoesAwayIsReplacedByItsReplica() async throws {
+        try await withCluster(replicas: 1, seeds: { $0.nodes }) { cluster, client in
+            let key = "douyin:test:failover"
+            let slot = RedisClusterSlots.slot(of: Array(key.utf8))
+            let primary = try #require(try await cluster.owner(of: slot))
+            // Written and acknowledged by the replica (WAIT counts this connection's writes)
+            // before the primary dies, so the value survives the failover.
+            try await cluster.admin(primary) { admin in
+                _ = try await admin.send("SET", key, "kept")
+                #expect(try await admin.send("WAIT", 1, 2000).integer == 1)
+            }
+            #expect(try await client.send("GET", key).string == "kept")
+            cluster.kill(primary)
+            var value: String?
+            let deadline = ContinuousClock.now + .seconds(30)
+            while value == nil, ContinuousClock.now < deadline {
+                value = try? await client.send("GET", key).string
+                if value == nil { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(value == "kept")
+            let survivors = cluster.nodes.filter { $0 != primary }
+            let newPrimary = try await cluster.owner(of: slot, asking: survivors)
+            #expect(newPrimary != nil && newPrimary != primary)
+            #expect(try await client.send("INCR", "douyin:test:after-failover").integer == 1)
         }
     }
 }

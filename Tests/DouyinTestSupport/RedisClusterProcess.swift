@@ -2,27 +2,30 @@ import DouyinRedis
 import Foundation
 
 /// A Redis Cluster of a test's own: three primaries (`redis-server --cluster-enabled yes`),
-/// the slots spread by `redis-cli --cluster create`, as an operator would set one up.
+/// each with `replicas` replicas, the slots spread by `redis-cli --cluster create`, as an
+/// operator would set one up.
 public final class RedisClusterProcess: @unchecked Sendable {
     public let nodes: [RedisNode]
     private let servers: [RedisServerProcess]
     private let directory: URL
 
-    public static func start(masters: Int = 3) async throws -> RedisClusterProcess {
+    public static func start(masters: Int = 3, replicas: Int = 0) async throws -> RedisClusterProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-cluster-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var servers: [RedisServerProcess] = []
         do {
-            for index in 0..<masters {
+            for index in 0..<masters * (1 + replicas) {
                 let bus = try Stack.freePort()
                 servers.append(try await RedisServerProcess.start(arguments: [
                     "--cluster-enabled", "yes", "--cluster-port", String(bus),
                     "--cluster-config-file", directory.appendingPathComponent("nodes-\(index).conf").path,
                     "--cluster-node-timeout", "2000", "--dir", directory.path,
+                    // Replicas sync at once (the default waits five seconds for more replicas).
+                    "--repl-diskless-sync-delay", "0",
                 ], admin: nil))
             }
             let cluster = RedisClusterProcess(nodes: servers.map { RedisNode(host: "127.0.0.1", port: $0.port) }, servers: servers, directory: directory)
-            try await cluster.create()
+            try await cluster.create(replicas: replicas)
             return cluster
         } catch {
             for server in servers { server.stop() }
@@ -48,6 +51,11 @@ public final class RedisClusterProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Kills one node (SIGKILL): it goes away without a word, as a crashed machine does.
+    public func kill(_ node: RedisNode) {
+        servers.first { $0.port == node.port }?.stop()
+    }
+
     /// A plain client of one node (no redirections), for administration.
     public func admin(_ node: RedisNode, _ body: (RedisClient) async throws -> Void) async throws {
         let client = RedisClient(RedisConfiguration(host: node.host, port: node.port, timeout: .seconds(5)))
@@ -66,18 +74,21 @@ public final class RedisClusterProcess: @unchecked Sendable {
         return id
     }
 
-    /// Which node serves `slot` now, by the first node's view.
-    public func owner(of slot: Int) async throws -> RedisNode? {
-        var owner: RedisNode?
-        try await admin(nodes[0]) { client in
-            for range in try await client.send("CLUSTER", "SLOTS").array ?? [] {
+    /// Which primary serves `slot` now, by the view of the first node that answers (among `asking`).
+    public func owner(of slot: Int, asking: [RedisNode]? = nil) async throws -> RedisNode? {
+        for node in asking ?? nodes {
+            var ranges: [RedisValue]?
+            try? await admin(node) { ranges = try await $0.send("CLUSTER", "SLOTS").array }
+            guard let ranges else { continue }
+            for range in ranges {
                 guard let parts = range.array, let first = parts[0].integer, let last = parts[1].integer,
                     let primary = parts[2].array, let port = primary[1].integer, first <= slot, slot <= last
                 else { continue }
-                owner = nodes.first { $0.port == Int(port) }
+                return nodes.first { $0.port == Int(port) }
             }
+            return nil
         }
-        return owner
+        return nil
     }
 
     /// Moves `slot` and its keys from `source` to `target` the way `redis-cli --cluster reshard`
@@ -100,10 +111,10 @@ public final class RedisClusterProcess: @unchecked Sendable {
         }
     }
 
-    private func create() async throws {
+    private func create(replicas: Int) async throws {
         let cli = Process()
         cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-        cli.arguments = ["--cluster", "create"] + nodes.map(\.description) + ["--cluster-replicas", "0", "--cluster-yes"]
+        cli.arguments = ["--cluster", "create"] + nodes.map(\.description) + ["--cluster-replicas", String(replicas), "--cluster-yes"]
         let output = directory.appendingPathComponent("create.log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
@@ -124,6 +135,9 @@ public final class RedisClusterProcess: @unchecked Sendable {
                 try await admin(node) { client in
                     let info = try await client.send("CLUSTER", "INFO").string ?? ""
                     if !info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384") { ready = false }
+                    // A replica that never synced would not take over from its primary.
+                    let replication = try await client.send("INFO", "replication").string ?? ""
+                    if replication.contains("role:slave"), !replication.contains("master_link_status:up") { ready = false }
                 }
             }
             if ready { return }

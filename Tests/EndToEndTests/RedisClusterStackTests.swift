@@ -45,5 +45,26 @@ extension EndToEnd {
                 #expect(stack.exitedProcesses().isEmpty)
             }
         }
+
+        /// A single server named as a cluster, and a cluster node named as a single server:
+        /// either stops the start, naming the setting.
+        @Test func aClusterSettingThatDoesNotMatchTheServersStopsTheStart() async throws {
+            let database = try await TestServers.makeDatabase()
+            let single = try await RedisServerProcess.start(arguments: [], admin: nil)
+            defer { single.stop() }
+            let asCluster = try await StartAttempt.run(.user, environment: [
+                "DOUYIN_POSTGRES_URL": database, "DOUYIN_REDIS_CLUSTER_NODES": "127.0.0.1:\(single.port)",
+            ], wait: .seconds(10))
+            #expect(asCluster.status == 1, "still running (nil): retrying instead of stopping")
+            #expect(asCluster.output.contains("DOUYIN_REDIS_CLUSTER_NODES") && asCluster.output.contains("single server"))
+
+            let cluster = try await RedisClusterProcess.start()
+            defer { cluster.stop() }
+            let asSingle = try await StartAttempt.run(.user, environment: [
+                "DOUYIN_POSTGRES_URL": database, "DOUYIN_REDIS_PORT": String(cluster.nodes[0].port),
+            ], wait: .seconds(10))
+            #expect(asSingle.status == 1, "still running (nil): retrying instead of stopping")
+            #expect(asSingle.output.contains("DOUYIN_REDIS_CLUSTER_NODES") && asSingle.output.contains("cluster node"))
+        }
     }
 }

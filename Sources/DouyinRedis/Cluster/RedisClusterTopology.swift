@@ -37,6 +37,9 @@ final class RedisClusterTopology: Sendable {
                     } catch let error as RedisError {
                         // Credentials the cluster refuses are refused by every node.
                         if case .authentication = error { throw error }
+                        if case .reply(let message) = error, message.contains("cluster support disabled") {
+                            throw RedisError.topology("\(node) is a single server, not a cluster node")
+                        }
                         failures.append("\(node): \(error)")
                     } catch {
                         failures.append("\(node): \(error)")
