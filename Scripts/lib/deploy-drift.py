@@ -16,6 +16,9 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEPLOY = os.path.join(ROOT, "manifest", "deploy")
 INFRA = {"postgres", "redis", "s3"}
+# The compose profile that adds metrics and traces.
+OBSERVABILITY = {"prometheus", "grafana", "jaeger"}
+ADMIN_PORT = 8081
 problems = []
 checks = 0
 
@@ -45,10 +48,18 @@ for needle in ["ARG BUILD_IMAGE", "ARG RUNTIME_IMAGE", "HEALTHCHECK", "STOPSIGNA
 # Compose: the five services plus infrastructure, health-based ordering, one published port.
 compose = yaml.safe_load(read("manifest/deploy/compose.yaml"))
 services = compose.get("services", {})
-check({f"douyin-{name}" for name in services if name not in INFRA} == executables, f"compose services {sorted(services)}")
+check({f"douyin-{name}" for name in services if name not in INFRA | OBSERVABILITY} == executables, f"compose services {sorted(services)}")
 for name, service in services.items():
     # A process that dies is started again, infrastructure included (compose's equivalent of a liveness probe).
     check(service.get("restart") in ("always", "unless-stopped"), f"compose {name} is not restarted when it exits")
+    # Pulled images by release: a tag with a version number, never `latest` or none.
+    if "image" in service:
+        tag = service["image"].rpartition(":")[2] if ":" in service["image"].rpartition("/")[2] else ""
+        check(re.search(r"\d", tag) is not None and "latest" not in tag, f"compose {name}: image {service['image']} is not pinned to a version")
+    if name in OBSERVABILITY:
+        check(service.get("profiles") == ["observability"], f"compose {name} belongs to the observability profile")
+        check(all(port.startswith("127.0.0.1:") for port in service.get("ports", [])), f"compose {name} publishes beyond localhost")
+        continue
     if name in INFRA:
         check("healthcheck" in service, f"compose {name} has no healthcheck")
         check("ports" not in service, f"compose {name} publishes a port")
@@ -92,6 +103,42 @@ for name in ["douyin-gateway", "douyin-video"]:
     check(name in by_kind.get("HorizontalPodAutoscaler", {}), f"{name}: no HorizontalPodAutoscaler")
     check(name in by_kind.get("PodDisruptionBudget", {}), f"{name}: no PodDisruptionBudget")
 
+# Admin port: the images, the container configs and the probes agree on it.
+check(f"DOUYIN_ADMIN_PORT={ADMIN_PORT}" in dockerfile and f'"http://127.0.0.1:${{DOUYIN_ADMIN_PORT}}/readyz"' in dockerfile,
+      "Dockerfile: admin port and health check")
+for mode in ["fat", "uat", "pro"]:
+    config = yaml.safe_load(read(f"manifest/config/{mode}.yaml"))
+    check((config.get("admin") or {}).get("port") == ADMIN_PORT, f"manifest/config/{mode}.yaml: admin.port is not {ADMIN_PORT}")
+
+# Prometheus (compose, observability profile): one job per service named as the dashboard's
+# `job` expects, every replica found by DNS and scraped on the admin port, no label that
+# would hide the series' own `service` label.
+prometheus = yaml.safe_load(read("manifest/deploy/prometheus/prometheus.yml"))
+jobs = {job["job_name"]: job for job in prometheus.get("scrape_configs", [])}
+check({f"douyin-{name}" for name in jobs} == executables, f"Prometheus jobs {sorted(jobs)} != the services")
+for name, job in jobs.items():
+    discovery = job.get("dns_sd_configs", [{}])
+    check(discovery == [{"names": [name], "type": "A", "port": ADMIN_PORT, "refresh_interval": "15s"}],
+          f"Prometheus job {name} does not scrape every {name} replica's admin port")
+    check(name in services, f"Prometheus job {name} names no compose service")
+    for rule in job.get("relabel_configs", []) + job.get("metric_relabel_configs", []):
+        check(rule.get("target_label") not in ("job", "service", "instance"), f"Prometheus job {name} rewrites {rule.get('target_label')}")
+prometheus_service = services.get("prometheus", {})
+check("./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus_service.get("volumes", []), "compose prometheus does not load prometheus.yml")
+
+# Grafana provisioning: the data source is that Prometheus, the dashboard file is mounted where the provider reads.
+datasources = yaml.safe_load(read("manifest/deploy/grafana/provisioning/datasources/prometheus.yaml"))["datasources"]
+check(any(source["type"] == "prometheus" and source["url"] == "http://prometheus:9090" and source.get("isDefault") for source in datasources),
+      "Grafana has no default data source for the compose Prometheus")
+providers = yaml.safe_load(read("manifest/deploy/grafana/provisioning/dashboards/douyin.yaml"))["providers"]
+mounted = services.get("grafana", {}).get("volumes", [])
+for provider in providers:
+    path = provider["options"]["path"]
+    check(f"./grafana/douyin-dashboard.json:{path}/douyin-dashboard.json:ro" in mounted, f"Grafana reads {path}, where the dashboard is not mounted")
+check("./grafana/provisioning:/etc/grafana/provisioning:ro" in mounted, "Grafana is not provisioned")
+jaeger = services.get("jaeger", {})
+check(jaeger.get("environment", {}).get("COLLECTOR_OTLP_ENABLED") == "true", "Jaeger does not take OTLP")
+
 # Grafana: the dashboard parses and queries only series the services export.
 import json
 dashboard = json.loads(read("manifest/deploy/grafana/douyin-dashboard.json"))
@@ -103,6 +150,10 @@ for panel in dashboard["panels"]:
     for target in panel["targets"]:
         for series in re.findall(r"([a-z_]+)\{", target["expr"]):
             check(re.sub(r"_(bucket|sum|count)$", "", series) in produced, f"dashboard panel '{panel['title']}' queries unknown series {series}")
+        # Series are told apart by `job`: the Prometheus jobs above, one per service.
+        check('job=~"$job"' in target["expr"], f"dashboard panel '{panel['title']}' does not filter by the job variable")
+check(any(variable["name"] == "job" and "label_values(hb_requests, job)" in variable.get("definition", "")
+          for variable in dashboard.get("templating", {}).get("list", [])), "dashboard has no job variable over the scraped jobs")
 
 for problem in problems:
     print(f"deploy check: {problem}", file=sys.stderr)
