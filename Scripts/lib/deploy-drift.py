@@ -76,11 +76,19 @@ for service in services.values():
         source = volume.split(":")[0]
         check(source.startswith((".", "/")) or source in (compose.get("volumes") or {}), f"undeclared volume {source}")
 
-# Kubernetes: a Deployment and Service per executable with probes, resources and a grace period.
-documents = []
-for path in sorted(glob.glob(os.path.join(DEPLOY, "k8s", "*.yaml"))):
-    with open(path) as handle:
-        documents += [(os.path.basename(path), doc) for doc in yaml.safe_load_all(handle) if doc]
+# Kubernetes, as rendered through kustomization.yaml (the file given, or rendered here):
+# a Deployment and Service per executable with probes, resources and a grace period.
+k8s_files = {os.path.basename(path) for path in glob.glob(os.path.join(DEPLOY, "k8s", "*.yaml"))} - {"kustomization.yaml"}
+kustomization = yaml.safe_load(read("manifest/deploy/k8s/kustomization.yaml"))
+check(set(kustomization["resources"]) == k8s_files, f"kustomization.yaml resources {sorted(kustomization['resources'])} != {sorted(k8s_files)}")
+if len(sys.argv) > 1:
+    with open(sys.argv[1]) as handle:
+        rendered = [doc for doc in yaml.safe_load_all(handle) if doc]
+else:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    rendered = __import__("kustomize-render").render(os.path.join(DEPLOY, "k8s"))
+documents = [(f"{doc['kind']}/{doc['metadata']['name']}", doc) for doc in rendered]
+version = re.search(r'current = "([^"]+)"', read("Sources/DouyinModels/DouyinVersion.swift")).group(1)
 for name, doc in documents:
     check(all(key in doc for key in ["apiVersion", "kind", "metadata"]), f"{name}: incomplete object")
     check(doc["kind"] == "Namespace" or doc["metadata"].get("namespace") == "douyin", f"{name}: {doc['kind']} outside the namespace")
@@ -91,14 +99,72 @@ for _, doc in documents:
 check(set(by_kind.get("Deployment", {})) == executables, f"Deployments {sorted(by_kind.get('Deployment', {}))}")
 check(set(by_kind.get("Service", {})) == executables, f"Services {sorted(by_kind.get('Service', {}))}")
 for name, deployment in by_kind.get("Deployment", {}).items():
-    pod = deployment["spec"]["template"]["spec"]
+    template = deployment["spec"]["template"]
+    pod = template["spec"]
     check(pod.get("terminationGracePeriodSeconds", 0) >= 25, f"{name}: grace period shorter than the drain deadline")
+    annotations = template["metadata"].get("annotations", {})
+    check(annotations.get("prometheus.io/scrape") == "true" and annotations.get("prometheus.io/port") == str(ADMIN_PORT),
+          f"{name}: not scraped on the admin port")
+    security = pod.get("securityContext", {})
+    check(security.get("runAsNonRoot") is True and security.get("seccompProfile") == {"type": "RuntimeDefault"},
+          f"{name}: pod security context is not restricted")
+    check(pod.get("automountServiceAccountToken") is False, f"{name}: mounts a service account token it does not use")
     for container in pod["containers"]:
+        hardened = container.get("securityContext", {})
+        check(hardened.get("allowPrivilegeEscalation") is False and hardened.get("readOnlyRootFilesystem") is True
+              and hardened.get("capabilities") == {"drop": ["ALL"]}, f"{name}: container security context is not hardened")
+        pause = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        check(0 < pause < pod.get("terminationGracePeriodSeconds", 0) - 20, f"{name}: no preStop pause before the drain, or no room for the drain after it")
+        check({"name": "tmp", "mountPath": "/tmp"} in container.get("volumeMounts", []), f"{name}: no writable /tmp on a read-only root")
         for probe, path in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")]:
             check(container.get(probe, {}).get("httpGet", {}) == {"path": path, "port": "admin"}, f"{name}: {probe} on the admin port")
         check({"name": "admin", "containerPort": 8081} in container.get("ports", []), f"{name}: admin port 8081")
         check({"requests", "limits"} <= set(container.get("resources", {})), f"{name}: resources")
-        check(container["image"].endswith(f"/{name}:latest"), f"{name}: image name")
+        check(container["image"] == f"registry.example.com/douyin/{name}:{version}", f"{name}: image {container['image']} is not {name}:{version}")
+# Only the gateway is reachable from outside; the services only from the gateway and each
+# other; the admin port only from the monitoring namespace.
+namespace = by_kind.get("Namespace", {}).get("douyin", {})
+check(namespace.get("metadata", {}).get("labels", {}).get("pod-security.kubernetes.io/enforce") == "restricted",
+      "namespace does not enforce the restricted Pod Security Standard")
+policies = by_kind.get("NetworkPolicy", {})
+check(any(p["spec"]["podSelector"] == {} and p["spec"].get("policyTypes") == ["Ingress"] and not p["spec"].get("ingress")
+          for p in policies.values()), "no default-deny ingress policy")
+def selected(policy, app):
+    selector = policy["spec"]["podSelector"]
+    if selector.get("matchLabels", {}).get("app") == app:
+        return True
+    return any(e["key"] == "app" and e["operator"] == "In" and app in e["values"] for e in selector.get("matchExpressions", []))
+def open_ports(app, source):
+    """Ports of `app` that traffic from `source` (\"world\", an app name, or \"monitoring\") may reach."""
+    ports = set()
+    for policy in policies.values():
+        if not selected(policy, app):
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            peers = rule.get("from")
+            if peers is None:
+                allowed = True
+            elif source == "monitoring":
+                allowed = any(peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") == "monitoring" for peer in peers)
+            elif source == "world":
+                allowed = False
+            else:
+                allowed = any("podSelector" in peer and "namespaceSelector" not in peer
+                              and any(source in e["values"] for e in peer["podSelector"].get("matchExpressions", [])) for peer in peers)
+            if allowed:
+                ports |= {port["port"] for port in rule.get("ports", [])}
+    return ports
+for name in executables:
+    world = open_ports(name, "world")
+    check(world == ({8080} if name == "douyin-gateway" else set()), f"{name}: reachable from outside on {sorted(world)}")
+    check(ADMIN_PORT in open_ports(name, "monitoring"), f"{name}: Prometheus cannot reach the admin port")
+    if name != "douyin-gateway":
+        for caller in executables:
+            check({8080, 9090} <= open_ports(name, caller), f"{name}: not reachable from {caller}")
+kustomized = {image["name"]: image.get("newTag") for image in kustomization.get("images", [])}
+check(kustomized == {f"registry.example.com/douyin/{name}": version for name in executables},
+      f"kustomization.yaml images {kustomized} do not all pin version {version}")
+
 for name in ["douyin-gateway", "douyin-video"]:
     check(name in by_kind.get("HorizontalPodAutoscaler", {}), f"{name}: no HorizontalPodAutoscaler")
     check(name in by_kind.get("PodDisruptionBudget", {}), f"{name}: no PodDisruptionBudget")
