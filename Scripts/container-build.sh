@@ -72,15 +72,17 @@ start_postgres "$WORK/postgres" "$PG_PORT"
 start_redis "$WORK/redis" "$REDIS_PORT"
 
 # Host networking: every service on its own free ports, found through the registry
-# (fixed ones, so each image's HEALTHCHECK finds its port in DOUYIN_HTTP_PORT).
+# (fixed ones, so each image's HEALTHCHECK finds its admin port in DOUYIN_ADMIN_PORT).
+declare -A ADMIN_PORTS
 for service in "${SERVICES[@]}"; do
     port="$(free_port)"
+    ADMIN_PORTS[$service]="$(free_port)"
     [ "$service" = gateway ] && port="$GATEWAY_PORT"
     # No systemd here to schedule checks; they are run by hand below.
     podman run -d --name "douyin-smoke-$service" --network host --health-interval=disable "${LIMITS[@]}" \
         -e DOUYIN_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin" \
         -e DOUYIN_REDIS_HOST=127.0.0.1 -e DOUYIN_REDIS_PORT="$REDIS_PORT" \
-        -e DOUYIN_HTTP_HOST=127.0.0.1 -e DOUYIN_HTTP_PORT="$port" -e DOUYIN_RPC_PORT=0 \
+        -e DOUYIN_HTTP_HOST=127.0.0.1 -e DOUYIN_HTTP_PORT="$port" -e DOUYIN_RPC_PORT=0 -e DOUYIN_ADMIN_PORT="${ADMIN_PORTS[$service]}" \
         -e DOUYIN_ADVERTISE_HOST=127.0.0.1 -e DOUYIN_INTERNAL_SECRET="smoke-$RANDOM$RANDOM" \
         "localhost/douyin-$service:latest" >/dev/null
 done
@@ -108,6 +110,9 @@ reply="$(curl -s -F "data=@$WORK/clip.mp4;type=video/mp4" -F title=smoke -F "tok
 case "$reply" in *'"status_code":0'*) ;; *) die "publish through the containerised gateway failed: $reply" ;; esac
 cover="$(curl -s "$GATEWAY/douyin/feed/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["video_list"][0]["cover_url"])')"
 curl -fs "$cover" | head -c 2 | od -An -tx1 | grep -q "ff d8" || die "the cover of the published video is not a JPEG"
+# Metrics and readiness only on the admin port: the public port does not answer them.
+curl -fs "http://127.0.0.1:${ADMIN_PORTS[gateway]}/metrics" | grep -q '^hb_requests' || die "no metrics on the gateway's admin port"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$GATEWAY/metrics")" = 404 ] || die "the gateway's public port serves /metrics"
 for service in "${SERVICES[@]}"; do
     podman healthcheck run "douyin-smoke-$service" >/dev/null || die "the HEALTHCHECK of douyin-$service failed"
     podman exec "douyin-smoke-$service" id -un | grep -qx douyin || die "douyin-$service does not run as the douyin user"
