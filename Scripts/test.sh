@@ -21,6 +21,13 @@ WORK="$(mktemp -d /tmp/douyin-test.XXXXXX)"
 chmod 755 "$WORK"
 PG_PORT="$(free_port)"
 REDIS_PORT="$(free_port)"
+# Three primaries whose cluster bus ports (port + 10000) are free too.
+CLUSTER_PORTS=()
+while [ ${#CLUSTER_PORTS[@]} -lt 3 ]; do
+    port="$(free_port)"
+    [ "$port" -lt 55000 ] && python3 -c "import socket,sys; socket.socket().bind(('127.0.0.1', $port + 10000))" 2>/dev/null \
+        && CLUSTER_PORTS+=("$port")
+done
 BIN=""
 
 cleanup() {
@@ -29,6 +36,7 @@ cleanup() {
     # End-to-end stacks that a crashed test left behind.
     [ -n "$BIN" ] && pkill -KILL -f "^$BIN/douyin-" 2>/dev/null || true
     stop_redis "$WORK/redis"
+    stop_redis_cluster "$WORK/redis-cluster"
     stop_postgres "$WORK/postgres"
     rm -rf "$WORK"
     exit $status
@@ -42,6 +50,8 @@ make_postgres_certificates "$WORK/tls"
 # Durability is not under test here; fsync off keeps the suite fast.
 DOUYIN_PG_FSYNC=off start_postgres "$WORK/postgres" "$PG_PORT" "$WORK/tls"
 start_redis "$WORK/redis" "$REDIS_PORT"
+# The Redis integration tests run against one server and against this cluster.
+start_redis_cluster "$WORK/redis-cluster" "${CLUSTER_PORTS[@]}"
 
 # An S3 emulator for the S3 storage backend's tests.
 ensure_pip_module moto.server "moto[server]"
@@ -54,6 +64,8 @@ export DOUYIN_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 
 export DOUYIN_TEST_POSTGRES_URL="postgresql://douyin@127.0.0.1:$PG_PORT/douyin"
 export DOUYIN_TEST_REDIS_PORT="$REDIS_PORT"
+DOUYIN_TEST_REDIS_CLUSTER_NODES="$(printf '127.0.0.1:%s,' "${CLUSTER_PORTS[@]}")"
+export DOUYIN_TEST_REDIS_CLUSTER_NODES="${DOUYIN_TEST_REDIS_CLUSTER_NODES%,}"
 export DOUYIN_TEST_POSTGRES_CA="$WORK/tls/ca.crt" DOUYIN_TEST_POSTGRES_OTHER_CA="$WORK/tls/other-ca.crt"
 export DOUYIN_SQL_DIR="$ROOT/manifest/sql"
 export DOUYIN_CONFIG_DIR="$ROOT/manifest/config"

@@ -117,6 +117,39 @@ start_redis() {
     die "Redis did not start"
 }
 
+# start_redis_cluster DIR PORT...: a memory-only Redis Cluster of one primary per port
+# (cluster bus on port+10000), its slots spread by `redis-cli --cluster create`.
+start_redis_cluster() {
+    local dir="$1" port nodes=()
+    shift
+    for port in "$@"; do
+        mkdir -p "$dir/$port"
+        redis-server --bind 127.0.0.1 --port "$port" --daemonize yes --dir "$dir/$port" --pidfile "$dir/$port/redis.pid" \
+            --logfile "$dir/$port/redis.log" --save "" --appendonly no --cluster-enabled yes \
+            --cluster-config-file "$dir/$port/nodes.conf" --cluster-node-timeout 2000 >/dev/null
+        nodes+=("127.0.0.1:$port")
+    done
+    for port in "$@"; do
+        for _ in $(seq 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+    done
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 \
+        || { cat "$dir/create.log" >&2; die "the Redis Cluster was not created"; }
+    for _ in $(seq 100); do
+        local ready=1
+        for port in "$@"; do redis-cli -p "$port" cluster info | grep -q "cluster_state:ok" || ready=0; done
+        [ "$ready" = 1 ] && return 0
+        sleep 0.1
+    done
+    die "the Redis Cluster did not become ready"
+}
+
+stop_redis_cluster() {
+    local dir="$1" pid_file
+    for pid_file in "$dir"/*/redis.pid; do
+        [ -f "$pid_file" ] && kill "$(cat "$pid_file")" 2>/dev/null || true
+    done
+}
+
 stop_redis() {
     local dir="$1"
     if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; rm -f "$dir/redis.pid"; fi

@@ -2,14 +2,16 @@ import DouyinRedis
 import DouyinTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
+/// Against the test server and, with the same expectations, the test cluster.
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
 struct RedisClientTests {
     let key = "test:\(UUID().uuidString)"
 
-    @Test func commandsAndReplies() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func commandsAndReplies(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         #expect(try await redis.send("SET", key, "v", "PX", 5000) == .status("OK"))
         #expect(try await redis.send("GET", key).string == "v")
         #expect(try await redis.send("INCR", key + ":n").integer == 1)
@@ -18,16 +20,16 @@ struct RedisClientTests {
         await redis.shutdown()
     }
 
-    @Test func argumentsAreBinarySafe() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func argumentsAreBinarySafe(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         let value: [UInt8] = [0, 13, 10, 255, 36, 42]
         try await redis.send(["SET", key, value])
         #expect(try await redis.send("GET", key) == .bulk(value))
         await redis.shutdown()
     }
 
-    @Test func pipelineKeepsOrderAndReturnsErrorsInPlace() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func pipelineKeepsOrderAndReturnsErrorsInPlace(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         let replies = try await redis.pipeline([["SET", key, "1"], ["INCR", key], ["HGET", key, "f"], ["GET", key]])
         #expect(replies[0] == .status("OK"))
         #expect(replies[1] == .integer(2))
@@ -36,8 +38,8 @@ struct RedisClientTests {
         await redis.shutdown()
     }
 
-    @Test func slowCommandTimesOut() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration(timeout: .milliseconds(200)))
+    @Test(arguments: RedisTarget.all) func slowCommandTimesOut(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration(timeout: .milliseconds(200)))
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -54,11 +56,11 @@ struct RedisClientTests {
     }
 
     /// Killing the client's connections (as a server restart does) must not fail the next command.
-    @Test func reconnectsAfterConnectionIsKilled() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func reconnectsAfterConnectionIsKilled(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         // Only this client's connection: other tests share the server.
         let victim = try #require(try await redis.send("CLIENT", "ID").integer)
-        let admin = RedisClient(try TestServers.redisConfiguration())
+        let admin = RedisClient(try target.configuration())
         try await admin.send("CLIENT", "KILL", "ID", victim)
         await admin.shutdown()
         #expect(try await redis.send("PING") == .status("PONG"))
@@ -66,8 +68,8 @@ struct RedisClientTests {
     }
 
     /// Callers share a connection with their commands pipelined; each still gets its own replies.
-    @Test func concurrentCallersGetTheirOwnReplies() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func concurrentCallersGetTheirOwnReplies(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         try await withThrowingTaskGroup(of: Void.self) { group in
             for caller in 0..<200 {
                 group.addTask {
@@ -77,13 +79,13 @@ struct RedisClientTests {
             }
             try await group.waitForAll()
         }
-        #expect(redis.usage.open == 1, "callers off the event loops share one connection")
+        #expect(redis.usage.open == target.nodeCount, "callers off the event loops share one connection (per node)")
         await redis.shutdown()
     }
 
     /// A reply larger than any one read arrives in pieces; the parser puts it together.
-    @Test func largeValuesRoundTrip() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
+    @Test(arguments: RedisTarget.all) func largeValuesRoundTrip(_ target: RedisTarget) async throws {
+        let redis = RedisClient(try target.configuration())
         let value = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await redis.send(["SET", key, value, "PX", 5000])
         #expect(try await redis.send("GET", key) == .bulk(value))
@@ -91,29 +93,35 @@ struct RedisClientTests {
     }
 
     @Test func unreachableServerFailsFast() async throws {
-        let redis = RedisClient(RedisConfiguration(host: "127.0.0.1", port: 1, timeout: .milliseconds(300)))
-        await #expect(throws: RedisError.self) { try await redis.send("PING") }
-        await redis.shutdown()
+        for configuration in [
+            RedisConfiguration(host: "127.0.0.1", port: 1, timeout: .milliseconds(300)),
+            RedisConfiguration(timeout: .milliseconds(300), clusterNodes: [RedisNode(host: "127.0.0.1", port: 1)]),
+        ] {
+            let redis = RedisClient(configuration)
+            await #expect(throws: RedisError.self) { try await redis.send("PING") }
+            await redis.shutdown()
+        }
     }
 
-    @Test func subscriberReceivesPublishedMessages() async throws {
-        let configuration = try TestServers.redisConfiguration()
+    @Test(arguments: RedisTarget.all) func subscriberReceivesPublishedMessages(_ target: RedisTarget) async throws {
+        let configuration = try target.configuration()
         let channel = key + ":events"
         let subscriber = RedisSubscriber(configuration, channels: [channel], logger: Logger(label: "test"))
         subscriber.start()
         defer { subscriber.stop() }
         let redis = RedisClient(configuration)
-        let received = Task { () -> RedisMessage? in
-            for await message in subscriber.messages { return message }
-            return nil
+        let received = Mutex<RedisMessage?>(nil)
+        let listening = Task {
+            for await message in subscriber.messages { received.withLock { $0 = message } }
         }
-        // Publish until the subscription is live (it starts on its own thread).
-        for _ in 0..<50 {
-            if try await redis.send("PUBLISH", channel, "hello").integer == 1 { break }
+        defer { listening.cancel() }
+        // Publish until the subscription is live (it starts on its own thread; on a
+        // cluster, PUBLISH counts only the subscribers of the node it reached).
+        for _ in 0..<250 where received.withLock({ $0 }) == nil {
+            try await redis.send("PUBLISH", channel, "hello")
             try await Task.sleep(for: .milliseconds(20))
         }
-        let message = await received.value
-        #expect(message == RedisMessage(channel: channel, payload: Array("hello".utf8)))
+        #expect(received.withLock { $0 } == RedisMessage(channel: channel, payload: Array("hello".utf8)))
         await redis.shutdown()
     }
 }

@@ -13,6 +13,8 @@ public enum TestServers {
     /// Admin URL (role may create databases), e.g. `postgresql://douyin@127.0.0.1:5432/douyin`.
     public static let postgresURL = environment["DOUYIN_TEST_POSTGRES_URL"]
     public static let redisPort = environment["DOUYIN_TEST_REDIS_PORT"].flatMap(Int.init)
+    /// A Redis Cluster `Scripts/test.sh` starts beside the single server.
+    public static let redisClusterNodes = environment["DOUYIN_TEST_REDIS_CLUSTER_NODES"].flatMap { try? RedisNode.list($0) }
     /// The CA that signs the test PostgreSQL's certificate, and one that does not
     /// (`Scripts/test.sh` starts that server with TLS required).
     public static let postgresCA = environment["DOUYIN_TEST_POSTGRES_CA"]
@@ -77,3 +79,33 @@ public enum TestServers {
 }
 
 import Testing
+
+/// Where Redis integration tests run: the single test server and the test cluster
+/// (in CI always both; elsewhere the cluster only when configured).
+public enum RedisTarget: String, Sendable, CaseIterable, CustomStringConvertible {
+    case server
+    case cluster
+
+    public static var all: [RedisTarget] {
+        TestServers.inCI || TestServers.redisClusterNodes != nil ? [.server, .cluster] : [.server]
+    }
+
+    public var description: String { rawValue }
+
+    public func configuration(timeout: Duration = .seconds(2)) throws -> RedisConfiguration {
+        switch self {
+        case .server:
+            return try TestServers.redisConfiguration(timeout: timeout)
+        case .cluster:
+            guard let nodes = TestServers.redisClusterNodes else { throw MissingCluster() }
+            return RedisConfiguration(timeout: timeout, clusterNodes: nodes)
+        }
+    }
+
+    /// Connections one client keeps per event loop: one per node.
+    public var nodeCount: Int { self == .cluster ? TestServers.redisClusterNodes?.count ?? 0 : 1 }
+
+    public struct MissingCluster: Error, CustomStringConvertible {
+        public var description: String { "DOUYIN_TEST_REDIS_CLUSTER_NODES not set (run Scripts/test.sh)" }
+    }
+}
