@@ -25,7 +25,7 @@ public final class Settings: Sendable {
         "gateway.connect_timeout_ms", "gateway.rate_per_address", "gateway.max_in_flight", "docs_dir",
         "chat.max_frame_bytes", "chat.ping_seconds", "chat.outbox_messages", "kdf.threads", "auth.key_rotation_seconds",
         "storage.backend", "storage.local_dir", "storage.s3.endpoint", "storage.s3.bucket", "storage.s3.region",
-        "storage.s3.access_key", "storage.s3.secret_key", "storage.scratch_dir",
+        "storage.s3.access_key", "storage.s3.secret_key", "storage.scratch_dir", "reconcile.interval_seconds", "reconcile.batch_size",
     ]
     static let scriptPrefixes = ["DOUYIN_TEST_", "DOUYIN_FUZZ_", "DOUYIN_BENCH"]
 

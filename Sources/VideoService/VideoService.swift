@@ -10,10 +10,11 @@ public enum VideoService {
             let db = try host.database()
             let storage = try await makeStorage(config)
             let users = host.client(for: .user)
+            let versions = ContentVersions(redis: host.redis, logger: host.logger)
             let context = VideoContext(
                 videos: VideoStore(db: db), favorites: FavoriteStore(db: db), comments: CommentStore(db: db), storage: storage,
                 users: .remote(users), existing: { ids in try await users.call(UserRPC.Existing.self, .init(ids: ids)).ids },
-                versions: ContentVersions(redis: host.redis, logger: host.logger), sizes: config.cacheSizes, logger: host.logger
+                versions: versions, sizes: config.cacheSizes, logger: host.logger
             )
             VideoRPCMethods(stats: UserStatsStore(db: db)).register(on: host.rpc)
 
@@ -27,7 +28,14 @@ public enum VideoService {
             ).add(to: router)
             InteractionRoutes(interactions: context.interactions, media: media).add(to: router)
             MediaRoutes(storage: storage).add(to: router)
-            try await host.run(router)
+            let counters = try host.counterReconciliation(
+                checks: [
+                    VideoCounters.videos { await versions.changed(videos: $0) },
+                    VideoCounters.userStats { await versions.changed(users: $0) },
+                ],
+                lockKey: VideoCounters.lockKey
+            )
+            try await host.run(router, extraServices: [counters])
         }
     }
 

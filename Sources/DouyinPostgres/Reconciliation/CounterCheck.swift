@@ -1,0 +1,48 @@
+/// One table's stored counters and the rows they count, as SQL a reconciler runs a batch
+/// of owners at a time (`CounterReconciler`).
+public struct CounterCheck: Sendable {
+    /// The table holding the counters, e.g. `video.videos`: the metric's and the log's name.
+    public let table: String
+    /// The counter columns, in the order `repair` returns them.
+    public let counters: [String]
+    /// Locks the next owners after id `after` (at most `limit`, ascending) and returns their
+    /// ids: a write to a locked owner waits, so nothing it adds is counted twice or missed.
+    public let lockBatch: @Sendable (_ after: Int64, _ limit: Int) -> PostgresQuery
+    /// For the locked `ids`: sets every counter that differs from its count, and returns, per
+    /// row changed, the id and then the stored and the counted value of each counter.
+    public let repair: @Sendable (_ ids: [Int64]) -> PostgresQuery
+    /// Told the owners whose counters changed, after the commit: what caches them is stale.
+    public let repaired: @Sendable (_ ids: [Int64]) async -> Void
+
+    public init(
+        table: String, counters: [String],
+        lockBatch: @escaping @Sendable (_ after: Int64, _ limit: Int) -> PostgresQuery,
+        repair: @escaping @Sendable (_ ids: [Int64]) -> PostgresQuery,
+        repaired: @escaping @Sendable (_ ids: [Int64]) async -> Void
+    ) {
+        self.table = table
+        self.counters = counters
+        self.lockBatch = lockBatch
+        self.repair = repair
+        self.repaired = repaired
+    }
+}
+
+/// A counter found wrong and set right.
+public struct CounterRepair: Sendable, Equatable, CustomStringConvertible {
+    public let table: String
+    public let id: Int64
+    public let counter: String
+    public let stored: Int64
+    public let counted: Int64
+
+    public init(table: String, id: Int64, counter: String, stored: Int64, counted: Int64) {
+        self.table = table
+        self.id = id
+        self.counter = counter
+        self.stored = stored
+        self.counted = counted
+    }
+
+    public var description: String { "\(table).\(counter) of \(id): \(stored) -> \(counted)" }
+}
