@@ -64,6 +64,9 @@ extension Endpoint {
         Endpoint(.post, "/douyin/message/action/", .chat, token: .required),
         Endpoint(.get, "/douyin/message/chat/", .chat, token: .required),
         Endpoint(.get, "/douyin/message/ws/", .chat, token: .required, body: .socket),
+        // Extensions beyond API.md: search by name and title.
+        Endpoint(.get, "/douyin/search/user/", .user, token: .optional),
+        Endpoint(.get, "/douyin/search/video/", .video, token: .optional),
     ]
 
     private static let byPath: [String: Endpoint] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })

@@ -34,6 +34,7 @@ import Testing
     @Test func onlyRegisterAndLoginSkipTokens() {
         let open = Endpoint.all.filter { $0.token == .none }.map(\.path)
         #expect(Set(open) == ["/douyin/user/register/", "/douyin/user/login/"])
-        #expect(Endpoint.all.filter { $0.token == .optional }.map(\.path) == ["/douyin/feed/"])
+        // Anonymous reads: the feed, and the search extensions.
+        #expect(Endpoint.all.filter { $0.token == .optional }.map(\.path) == ["/douyin/feed/", "/douyin/search/user/", "/douyin/search/video/"])
     }
 }

@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 import NIOConcurrencyHelpers
 @testable import UserService
@@ -42,6 +43,14 @@ final class InMemoryUserTables: ProfileStoring, RelationStoring {
 
     func profiles(_ ids: [UserID]) async throws -> [UserID: ProfileStore.Profile] {
         tables.withLockedValue { tables in tables.profiles.filter { ids.contains($0.key) } }
+    }
+
+    /// Substring matches only (no trigram similarity in memory), most followed first.
+    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID] {
+        tables.withLockedValue { tables in
+            Array(tables.profiles.values.filter { $0.name.lowercased().contains(query.keyword.lowercased()) }
+                .sorted { ($0.followerCount, -$0.id) > ($1.followerCount, -$1.id) }.dropFirst(offset).prefix(limit).map(\.id))
+        }
     }
 
     func follow(_ follower: UserID, _ followee: UserID) async throws {

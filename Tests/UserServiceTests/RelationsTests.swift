@@ -51,6 +51,18 @@ struct RelationsTests {
         #expect(try await relations.followers(of: 2, viewer: 1, page: Page()).items.isEmpty)
     }
 
+    /// Search answers full users for the viewer, best first, and pages by count served.
+    @Test func searchPagesUsersAsTheViewerSeesThem() async throws {
+        try await tables.create(id: 5, name: "annie")
+        try await relations.act(.follow, from: 2, to: 5)
+        var query = SearchQuery(keyword: "ANN", page: Page(limit: 1))
+        let first = try await context.directory.search(query, viewer: 2)
+        #expect(first.items.map(\.name) == ["annie"] && first.items[0].isFollow, "most followed first; bob follows annie")
+        query = SearchQuery(keyword: "ANN", page: Page(limit: 1, after: Int64(1)))
+        let second = try await context.directory.search(query, viewer: nil)
+        #expect(second.items.map(\.name) == ["ann"] && second.nextCursor == "" && !second.items[0].isFollow)
+    }
+
     @Test func everyFollowBumpsBothUsersVersions() async throws {
         try await relations.act(.follow, from: 3, to: 4)
         #expect(counters.value("douyin:user:3:version") == 1 && counters.value("douyin:user:4:version") == 1)

@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 import NIOConcurrencyHelpers
 @testable import VideoService
@@ -53,6 +54,14 @@ final class InMemoryVideoTables: VideoStoring, FavoriteStoring, CommentStoring {
 
     func favorites(of user: UserID, among videos: [Int64]) async throws -> Set<Int64> {
         tables.withLockedValue { tables in Set(videos.filter { tables.likes[Like(user: user, video: $0)] != nil }) }
+    }
+
+    /// Substring matches only (no trigram similarity in memory), most liked first.
+    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row] {
+        tables.withLockedValue { tables in
+            Array(tables.videos.values.filter { $0.title.lowercased().contains(query.keyword.lowercased()) }
+                .sorted { ($0.favoriteCount, $0.publishedAt) > ($1.favoriteCount, $1.publishedAt) }.dropFirst(offset).prefix(limit))
+        }
     }
 
     func author(of video: Int64) async throws -> UserID? {

@@ -20,6 +20,12 @@ struct UserDirectory: Sendable {
         return ids.compactMap { users[$0] }
     }
 
+    /// `GET /douyin/search/user/`: the users whose names match, best first, as the viewer sees them.
+    func search(_ query: SearchQuery, viewer: UserID?) async throws -> UserListResponse<User> {
+        let (ids, next) = query.finish(try await profiles.search(query, offset: query.offset, limit: query.page.limit + 1))
+        return UserListResponse(try await users(ids, viewer: viewer), nextCursor: next)
+    }
+
     /// The `GET /douyin/user/` answer for `id`, encoded once while its cache entry lasts.
     func answer(_ id: UserID, viewer: UserID?) async throws -> EncodedAPIResponse {
         try await cache.answer(id, viewer: viewer, load: loaders)

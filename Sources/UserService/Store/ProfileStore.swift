@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 import DouyinPostgres
 
@@ -33,6 +34,19 @@ public struct ProfileStore: Sendable {
     public func existing(_ ids: [UserID]) async throws -> Set<UserID> {
         guard !ids.isEmpty else { return [] }
         return Set(try await db.query("SELECT id FROM users.profiles WHERE id = ANY(\(ids))").rows.map { try $0.column(0, as: Int64.self) })
+    }
+
+    /// Users whose name contains `query.keyword` or resembles it (trigram similarity),
+    /// most similar first, then most followed; `limit` from `offset` (the query's page).
+    public func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID] {
+        try await db.query(
+            """
+            SELECT id FROM users.profiles
+            WHERE name ILIKE \(query.containsPattern) OR name OPERATOR(public.%) \(query.keyword)
+            ORDER BY public.similarity(name, \(query.keyword)) DESC, follower_count DESC, id
+            OFFSET \(offset) LIMIT \(limit)
+            """
+        ).rows.map { try $0.column(0, as: Int64.self) }
     }
 
     /// Profiles of `ids` that exist.

@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 
 /// A user id and the position of the relation that put it in a list (the list's cursor).
@@ -11,6 +12,8 @@ public protocol ProfileStoring: Sendable {
     /// Which of `ids` have a profile.
     func existing(_ ids: [UserID]) async throws -> Set<UserID>
     func profiles(_ ids: [UserID]) async throws -> [UserID: ProfileStore.Profile]
+    /// Users matching a search, best first (`ProfileStore.search`).
+    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID]
 }
 
 /// What the user service's rules need from the follow table (`RelationStore`).

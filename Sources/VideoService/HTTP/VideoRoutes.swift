@@ -6,7 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/douyin/feed/`, `/douyin/publish/action/` and `/douyin/publish/list/`.
+/// `/douyin/feed/`, `/douyin/publish/action/`, `/douyin/publish/list/` and `/douyin/search/video/`.
 struct VideoRoutes {
     /// The service's rules and stores (`context` is each request's own, in the handlers).
     let service: VideoContext
@@ -29,6 +29,13 @@ struct VideoRoutes {
             let rows = try await service.videos.published(by: author, before: page.after ?? .max, limit: page.limit + 1)
             let (items, next) = page.finish(rows) { $0.publishedAt }
             let videos = try await service.assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
+            return APIResponse(VideoListResponse(videos, nextCursor: next))
+        }
+        router.get("/douyin/search/video/") { request, context in
+            let viewer = try context.optionalUser()
+            let query = try SearchQuery(context.params)
+            let (rows, next) = query.finish(try await service.videos.search(query, offset: query.offset, limit: query.page.limit + 1))
+            let videos = try await service.assembler.videos(rows, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(VideoListResponse(videos, nextCursor: next))
         }
         router.post("/douyin/publish/action/") { request, context -> Response in

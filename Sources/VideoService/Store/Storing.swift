@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 
 /// What the video rules need from the video table (`VideoStore`).
@@ -11,6 +12,8 @@ public protocol VideoStoring: Sendable {
     /// Which of `videos` the user likes.
     func favorites(of user: UserID, among videos: [Int64]) async throws -> Set<Int64>
     func author(of video: Int64) async throws -> UserID?
+    /// Videos matching a search, best first (`VideoStore.search`).
+    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row]
 }
 
 /// What the like rules need from the like table (`FavoriteStore`).

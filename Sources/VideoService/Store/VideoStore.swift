@@ -1,3 +1,4 @@
+import DouyinHTTP
 import DouyinModels
 import DouyinPostgres
 
@@ -63,6 +64,20 @@ public struct VideoStore: Sendable {
             """
             SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
             FROM video.videos WHERE published_at < \(before) ORDER BY published_at DESC LIMIT \(limit)
+            """
+        )
+    }
+
+    /// Videos whose title contains `query.keyword` or resembles it (trigram similarity),
+    /// most similar first, then most liked, then newest; `limit` from `offset`.
+    public func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [Row] {
+        try await rows(
+            """
+            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
+            FROM video.videos
+            WHERE title ILIKE \(query.containsPattern) OR title OPERATOR(public.%) \(query.keyword)
+            ORDER BY public.similarity(title, \(query.keyword)) DESC, favorite_count DESC, published_at DESC
+            OFFSET \(offset) LIMIT \(limit)
             """
         )
     }
