@@ -64,7 +64,8 @@ extension Endpoint {
         Endpoint(.post, "/douyin/message/action/", .chat, token: .required),
         Endpoint(.get, "/douyin/message/chat/", .chat, token: .required),
         Endpoint(.get, "/douyin/message/ws/", .chat, token: .required, body: .socket),
-        // Extensions beyond API.md: search by name and title.
+        // Extensions beyond API.md: deleting one's video, search by name and title.
+        Endpoint(.post, "/douyin/publish/delete/", .video, token: .required),
         Endpoint(.get, "/douyin/search/user/", .user, token: .optional),
         Endpoint(.get, "/douyin/search/video/", .video, token: .optional),
     ]

@@ -56,6 +56,18 @@ final class InMemoryVideoTables: VideoStoring, FavoriteStoring, CommentStoring {
         tables.withLockedValue { tables in Set(videos.filter { tables.likes[Like(user: user, video: $0)] != nil }) }
     }
 
+    func delete(_ video: Int64, requester: UserID) async throws -> VideoStore.Deletion {
+        tables.withLockedValue { tables in
+            guard let row = tables.videos[video] else { return .notFound }
+            guard row.authorID == requester else { return .forbidden }
+            let likers = tables.likes.keys.filter { $0.video == video }.map(\.user)
+            for user in likers { tables.likes[Like(user: user, video: video)] = nil }
+            tables.comments = tables.comments.filter { $0.value.video != video }
+            tables.videos[video] = nil
+            return .deleted(author: row.authorID, likers: likers.sorted(), mediaKeys: [row.playKey, row.coverKey])
+        }
+    }
+
     /// Substring matches only (no trigram similarity in memory), most liked first.
     func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row] {
         tables.withLockedValue { tables in

@@ -6,7 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/douyin/feed/`, `/douyin/publish/action/`, `/douyin/publish/list/` and `/douyin/search/video/`.
+/// `/douyin/feed/`, `/douyin/publish/{action,list,delete}/` and `/douyin/search/video/`.
 struct VideoRoutes {
     /// The service's rules and stores (`context` is each request's own, in the handlers).
     let service: VideoContext
@@ -30,6 +30,11 @@ struct VideoRoutes {
             let (items, next) = page.finish(rows) { $0.publishedAt }
             let videos = try await service.assembler.videos(items, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(VideoListResponse(videos, nextCursor: next))
+        }
+        router.post("/douyin/publish/delete/") { _, context -> Response in
+            let requester = try context.requireUser()
+            try await service.publishing.delete(try context.params.id("video_id"), requester: requester)
+            return .success
         }
         router.get("/douyin/search/video/") { request, context in
             let viewer = try context.optionalUser()

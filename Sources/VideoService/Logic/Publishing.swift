@@ -6,6 +6,7 @@ import Logging
 import NIOPosix
 
 /// Accepting an upload (API.md 6.5): probe, cover, store, record; all or nothing.
+/// And taking a video down again (`POST /douyin/publish/delete/`, an extension).
 struct Publishing: Sendable {
     let store: any VideoStoring
     let storage: any MediaStorage
@@ -34,6 +35,22 @@ struct Publishing: Sendable {
             throw error
         }
         await versions.changed(users: [author])
+    }
+
+    /// Deletes the requester's video: gone from every list at once (every cached page is
+    /// keyed under versions this bumps), its counts taken back, its media removed after
+    /// the commit (a failed removal leaves an orphan file, logged, never a half-deleted video).
+    func delete(_ video: Int64, requester: UserID) async throws {
+        switch try await store.delete(video, requester: requester) {
+        case .notFound:
+            throw DouyinError(.videoNotFound)
+        case .forbidden:
+            throw DouyinError(.forbidden, "only the video's author may delete it")
+        case .deleted(let author, let likers, let mediaKeys):
+            await versions.changed(users: [author] + likers, videos: [video])
+            for key in mediaKeys { await storage.remove(key) }
+            logger.info("video deleted", metadata: ["video_id": "\(video)", "likes": "\(likers.count)"])
+        }
     }
 
     /// Media work is CPU-heavy and blocking: it runs on the shared thread pool.

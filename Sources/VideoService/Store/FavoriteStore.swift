@@ -18,8 +18,10 @@ public struct FavoriteStore: Sendable {
     ///
     /// One statement, so one round trip: the row changes (or not: a repeat changes
     /// nothing), and only if it did, the video's count and both users' counters move.
-    /// Locks are taken in the same order by every like and unlike (the like row, the
-    /// video, the two users' counters in id order), so crossing likes cannot deadlock.
+    /// Locks are taken in the same order by every like and unlike (the video first,
+    /// before the like row is touched, then the two users' counters in id order), so
+    /// crossing likes cannot deadlock, and a like racing the video's deletion waits for
+    /// it and then finds no video (`VideoStore.delete`).
     public func set(liked: Bool, user: UserID, video: Int64) async throws -> UserID? {
         // $1 the video, $2 the user, $3 the change of the counts; the SQL text is constant.
         let change = liked
@@ -28,7 +30,7 @@ public struct FavoriteStore: Sendable {
         let delta: Int64 = liked ? 1 : -1
         let query = PostgresQuery(
             unsafeSQL: """
-                WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1),
+                WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1 FOR NO KEY UPDATE),
                 changed AS (\(change)),
                 counted AS (
                     UPDATE video.videos SET favorite_count = favorite_count + $3::int

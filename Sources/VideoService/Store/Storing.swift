@@ -12,6 +12,8 @@ public protocol VideoStoring: Sendable {
     /// Which of `videos` the user likes.
     func favorites(of user: UserID, among videos: [Int64]) async throws -> Set<Int64>
     func author(of video: Int64) async throws -> UserID?
+    /// Deletes a video of `requester`'s with its likes and comments, taking back its counts.
+    func delete(_ video: Int64, requester: UserID) async throws -> VideoStore.Deletion
     /// Videos matching a search, best first (`VideoStore.search`).
     func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row]
 }
