@@ -273,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DouyinHostTests",
-            dependencies: ["DouyinHost", "DouyinModels", "DouyinTestSupport", nioCore, nioPosix, nioLocks]
+            dependencies: ["DouyinHost", "DouyinModels", "DouyinPostgres", "DouyinTestSupport", nioCore, nioPosix, nioLocks, serviceLifecycle, log]
         ),
         .testTarget(
             name: "UserServiceTests",

@@ -51,6 +51,17 @@ CREATE TEMP TABLE clip AS
 INSERT INTO video.videos (author_id, title, play_key, cover_key, published_at)
 SELECT ('{$AUTHORS}'::bigint[])[1 + g % 30], 'bench video ' || g, clip.play_key, clip.cover_key, clip.published_at + 2000 - g
 FROM generate_series(1, 1000) g, clip;
+-- 100,000 older videos with titles of two words out of fifty, for the search row: they
+-- lie below everything else in the feed (seeded once; later runs keep them).
+INSERT INTO video.videos (author_id, title, play_key, cover_key, published_at)
+SELECT ('{$AUTHORS}'::bigint[])[1 + g % 30],
+    w[1 + g % 50] || ' ' || w[1 + (g / 50) % 50] || ' clip ' || g, clip.play_key, clip.cover_key, g
+FROM generate_series(1, 100000) g, clip, (SELECT string_to_array(
+    'piano cat dog beach sunset dance cooking travel music guitar city night rain snow forest '
+    || 'river mountain coffee street market train ocean garden kitten puppy football skate '
+    || 'drums violin bread noodles tea festival lantern bridge temple desert island harbor '
+    || 'bicycle camera painting library museum theater circus rocket planet robot dragon', ' ') AS w) words
+ON CONFLICT (published_at) DO NOTHING;
 CREATE TEMP TABLE seeded AS
     SELECT id FROM video.videos WHERE title LIKE 'bench video %' AND author_id = ANY('{$AUTHORS}') ORDER BY published_at DESC LIMIT 1000;
 CREATE TEMP TABLE first_page AS SELECT id, author_id FROM video.videos ORDER BY published_at DESC LIMIT 30;

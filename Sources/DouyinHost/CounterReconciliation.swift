@@ -5,13 +5,19 @@ import ServiceLifecycle
 /// Runs a `CounterReconciler` pass every `reconcile.interval_seconds` (default 600; 0 = never),
 /// the first after a random part of the interval so instances started together do not
 /// all try at once. Stops with the process.
-struct CounterReconciliationService: Service {
+struct CounterReconciliationService: Service, CustomStringConvertible {
     let reconciler: CounterReconciler
     let interval: Duration
     let logger: Logger
 
+    var description: String { "counter reconciliation every \(interval)" }
+
     func run() async throws {
-        guard interval > .zero else { return }
+        // Off: still a service of the group until shutdown (one that ends early stops the process).
+        guard interval > .zero else {
+            try? await gracefulShutdown()
+            return
+        }
         let first = interval * Double.random(in: 0.1...1)
         await cancelWhenGracefulShutdown {
             var wait = first

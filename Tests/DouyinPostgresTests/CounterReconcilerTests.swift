@@ -30,8 +30,7 @@ struct CounterReconcilerTests {
 
     func reconciler(_ db: PostgresClient, batchSize: Int = 3) -> CounterReconciler {
         let check = CounterCheck(
-            table: "owners", counters: ["items"],
-            lockBatch: { after, limit in "SELECT id FROM owners WHERE id > \(after) ORDER BY id LIMIT \(limit) FOR UPDATE" },
+            table: "owners", key: "id", counters: ["items"],
             repair: { ids in
                 """
                 WITH counted AS (

@@ -26,6 +26,22 @@ public struct CounterCheck: Sendable {
         self.repair = repair
         self.repaired = repaired
     }
+
+    /// A check whose owners are `table`'s rows keyed by the integer column `key`, locked in key order.
+    /// - Parameters: `table` and `key` are identifiers written in code (schema-qualified), never input.
+    public init(
+        table: String, key: String, counters: [String],
+        repair: @escaping @Sendable (_ ids: [Int64]) -> PostgresQuery,
+        repaired: @escaping @Sendable (_ ids: [Int64]) async -> Void
+    ) {
+        precondition((table + key).allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }, "identifiers only")
+        let sql = "SELECT \(key) FROM \(table) WHERE \(key) > $1 ORDER BY \(key) LIMIT $2 FOR UPDATE"
+        self.init(
+            table: table, counters: counters,
+            lockBatch: { after, limit in PostgresQuery(unsafeSQL: sql, parameters: [after.postgresText, limit.postgresText]) },
+            repair: repair, repaired: repaired
+        )
+    }
 }
 
 /// A counter found wrong and set right.

@@ -7,10 +7,7 @@ enum ProfileCounters {
 
     static func check(repaired: @escaping @Sendable ([Int64]) async -> Void) -> CounterCheck {
         CounterCheck(
-            table: "users.profiles", counters: ["follow_count", "follower_count"],
-            lockBatch: { after, limit in
-                "SELECT id FROM users.profiles WHERE id > \(after) ORDER BY id LIMIT \(limit) FOR UPDATE"
-            },
+            table: "users.profiles", key: "id", counters: ["follow_count", "follower_count"],
             repair: { ids in
                 """
                 WITH counted AS (

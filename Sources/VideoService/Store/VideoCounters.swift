@@ -8,10 +8,7 @@ enum VideoCounters {
 
     static func videos(repaired: @escaping @Sendable ([Int64]) async -> Void) -> CounterCheck {
         CounterCheck(
-            table: "video.videos", counters: ["favorite_count", "comment_count"],
-            lockBatch: { after, limit in
-                "SELECT id FROM video.videos WHERE id > \(after) ORDER BY id LIMIT \(limit) FOR UPDATE"
-            },
+            table: "video.videos", key: "id", counters: ["favorite_count", "comment_count"],
             repair: { ids in
                 """
                 WITH counted AS (
@@ -36,10 +33,7 @@ enum VideoCounters {
 
     static func userStats(repaired: @escaping @Sendable ([Int64]) async -> Void) -> CounterCheck {
         CounterCheck(
-            table: "video.user_stats", counters: ["work_count", "total_favorited", "favorite_count"],
-            lockBatch: { after, limit in
-                "SELECT user_id FROM video.user_stats WHERE user_id > \(after) ORDER BY user_id LIMIT \(limit) FOR UPDATE"
-            },
+            table: "video.user_stats", key: "user_id", counters: ["work_count", "total_favorited", "favorite_count"],
             repair: { ids in
                 """
                 WITH counted AS (
