@@ -30,18 +30,7 @@ struct CounterReconcilerTests {
 
     func reconciler(_ db: PostgresClient, batchSize: Int = 3) -> CounterReconciler {
         let check = CounterCheck(
-            table: "owners", key: "id", counters: ["items"],
-            repair: { ids in
-                """
-                WITH counted AS (
-                    SELECT o.id, o.items AS stored, (SELECT count(*) FROM items i WHERE i.owner_id = o.id) AS counted
-                    FROM owners o WHERE o.id = ANY(\(ids))
-                ), fixed AS (
-                    UPDATE owners o SET items = c.counted FROM counted c WHERE o.id = c.id AND c.stored <> c.counted RETURNING o.id
-                )
-                SELECT c.id, c.stored, c.counted FROM counted c JOIN fixed USING (id)
-                """
-            },
+            table: "owners", key: "id", counting: [.init("items", "SELECT count(*) FROM items i WHERE i.owner_id = o.id")],
             repaired: { ids in Self.repairedOwners.add(ids) }
         )
         return CounterReconciler(db: db, checks: [check], batchSize: batchSize, lockKey: Self.lockKey, logger: Logger(label: "test"))

@@ -27,19 +27,47 @@ public struct CounterCheck: Sendable {
         self.repaired = repaired
     }
 
-    /// A check whose owners are `table`'s rows keyed by the integer column `key`, locked in key order.
-    /// - Parameters: `table` and `key` are identifiers written in code (schema-qualified), never input.
+    /// One counter column and the SQL expression that counts it for the owner row `o`.
+    public struct Counted: Sendable {
+        public let column: String
+        public let count: String
+
+        public init(_ column: String, _ count: String) {
+            self.column = column
+            self.count = count
+        }
+    }
+
+    /// A check whose owners are `table`'s rows keyed by the integer column `key`: locked in
+    /// key order, each counter set to its `count` where they differ, in one statement.
+    /// - Parameters: `table`, `key` and the counters are SQL written in code, never input.
     public init(
-        table: String, key: String, counters: [String],
-        repair: @escaping @Sendable (_ ids: [Int64]) -> PostgresQuery,
-        repaired: @escaping @Sendable (_ ids: [Int64]) async -> Void
+        table: String, key: String, counting counters: [Counted], repaired: @escaping @Sendable (_ ids: [Int64]) async -> Void
     ) {
-        precondition((table + key).allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }, "identifiers only")
-        let sql = "SELECT \(key) FROM \(table) WHERE \(key) > $1 ORDER BY \(key) LIMIT $2 FOR UPDATE"
+        precondition(
+            (table + key + counters.map(\.column).joined()).allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." },
+            "identifiers only"
+        )
+        let lock = "SELECT \(key) FROM \(table) WHERE \(key) > $1 ORDER BY \(key) LIMIT $2 FOR UPDATE"
+        let indices = counters.indices
+        let pairs = indices.map { "c.stored_\($0), c.counted_\($0)" }.joined(separator: ", ")
+        let repair = """
+            WITH counted AS (
+                SELECT o.\(key) AS id, \(indices.map { "o.\(counters[$0].column) AS stored_\($0), (\(counters[$0].count)) AS counted_\($0)" }.joined(separator: ", "))
+                FROM \(table) o WHERE o.\(key) = ANY($1)
+            ), fixed AS (
+                UPDATE \(table) o SET \(indices.map { "\(counters[$0].column) = c.counted_\($0)" }.joined(separator: ", "))
+                FROM counted c
+                WHERE o.\(key) = c.id AND (\(indices.map { "c.stored_\($0) <> c.counted_\($0)" }.joined(separator: " OR ")))
+                RETURNING o.\(key) AS id
+            )
+            SELECT c.id, \(pairs) FROM counted c JOIN fixed USING (id)
+            """
         self.init(
-            table: table, counters: counters,
-            lockBatch: { after, limit in PostgresQuery(unsafeSQL: sql, parameters: [after.postgresText, limit.postgresText]) },
-            repair: repair, repaired: repaired
+            table: table, counters: counters.map(\.column),
+            lockBatch: { after, limit in PostgresQuery(unsafeSQL: lock, parameters: [after.postgresText, limit.postgresText]) },
+            repair: { ids in PostgresQuery(unsafeSQL: repair, parameters: [ids.postgresText]) },
+            repaired: repaired
         )
     }
 }
