@@ -12,4 +12,9 @@ public struct CacheMetrics: Sendable {
         misses = Counter(label: "douyin_cache_misses_total", dimensions: [("cache", name)])
         evictions = Counter(label: "douyin_cache_evictions_total", dimensions: [("cache", name)])
     }
+
+    // Called from the inlined cache code; the counters themselves stay behind these calls.
+    @usableFromInline func hit() { hits.increment() }
+    @usableFromInline func miss() { misses.increment() }
+    @usableFromInline func eviction() { evictions.increment() }
 }
