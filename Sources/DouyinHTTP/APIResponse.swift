@@ -66,7 +66,7 @@ extension Response {
     }
 
     private static func successBytes(_ body: some JSONObjectWritable) -> ByteBuffer {
-        var writer = JSONWriter(capacity: 1024)
+        var writer = JSONWriter(capacity: 64 + body.jsonSizeHint)
         writer.object { writer in
             StatusEnvelope().writeFields(to: &writer)
             body.writeFields(to: &writer)

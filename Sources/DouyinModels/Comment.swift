@@ -26,6 +26,8 @@ public struct CommentResponse: Codable, Sendable, Equatable {
 }
 
 extension Comment: JSONObjectWritable {
+    public var jsonSizeHint: Int { 80 + content.utf8.count + user.jsonSizeHint }
+
     public func writeFields(to writer: inout JSONWriter) {
         writer.field("id", id)
         writer.field("user", user)

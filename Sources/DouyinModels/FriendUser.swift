@@ -32,6 +32,8 @@ public struct FriendUser: Codable, Sendable, Equatable {
 }
 
 extension FriendUser: JSONObjectWritable {
+    public var jsonSizeHint: Int { 40 + message.utf8.count + user.jsonSizeHint }
+
     public func writeFields(to writer: inout JSONWriter) {
         user.writeFields(to: &writer)
         writer.field("message", message)

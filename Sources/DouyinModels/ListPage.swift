@@ -60,6 +60,8 @@ public typealias CommentListResponse = ListPage<Comment, CommentListField>
 public typealias MessageListResponse = ListPage<Message, MessageListField>
 
 extension ListPage: JSONObjectWritable where Item: JSONObjectWritable {
+    public var jsonSizeHint: Int { items.reduce(64) { $0 + $1.jsonSizeHint } }
+
     public func writeFields(to writer: inout JSONWriter) {
         writer.key(Field.jsonName)
         writer.array(items) { writer, item in item.writeJSON(to: &writer) }

@@ -61,6 +61,10 @@ public struct UserVideoStats: Codable, Sendable, Equatable {
 }
 
 extension User: JSONObjectWritable {
+    public var jsonSizeHint: Int {
+        240 + name.utf8.count + avatar.utf8.count + backgroundImage.utf8.count + signature.utf8.count
+    }
+
     public func writeFields(to writer: inout JSONWriter) {
         writer.field("id", id)
         writer.field("name", name)

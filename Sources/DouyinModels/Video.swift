@@ -50,6 +50,10 @@ public struct FeedResponse: Codable, Sendable, Equatable {
 }
 
 extension Video: JSONObjectWritable {
+    public var jsonSizeHint: Int {
+        160 + playURL.utf8.count + coverURL.utf8.count + title.utf8.count + author.jsonSizeHint
+    }
+
     public func writeFields(to writer: inout JSONWriter) {
         writer.field("id", id)
         writer.field("author", author)
@@ -63,6 +67,8 @@ extension Video: JSONObjectWritable {
 }
 
 extension FeedResponse: JSONObjectWritable {
+    public var jsonSizeHint: Int { videoList.reduce(64) { $0 + $1.jsonSizeHint } }
+
     public func writeFields(to writer: inout JSONWriter) {
         writer.field("next_time", nextTime)
         writer.field("video_list", videoList)

@@ -143,9 +143,14 @@ public struct JSONWriter: Sendable {
 public protocol JSONObjectWritable: Sendable {
     /// Writes the object's fields, in order, into an object already opened.
     func writeFields(to writer: inout JSONWriter)
+    /// About how many bytes the object takes, so a writer is sized once: a page of 100
+    /// users grew its buffer five times, copying it each time.
+    var jsonSizeHint: Int { get }
 }
 
 extension JSONObjectWritable {
+    public var jsonSizeHint: Int { 256 }
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.object { writeFields(to: &$0) }
     }
