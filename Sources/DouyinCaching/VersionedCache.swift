@@ -7,14 +7,23 @@ import NIOConcurrencyHelpers
 /// loading, so a write racing the load leaves it already stale. Values also expire
 /// after `maxAge`, which bounds staleness if a writer could not bump the version.
 public final class VersionedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private struct Entry: Sendable {
-        let version: Int64
-        let storedAt: ContinuousClock.Instant
-        let value: Value
+    @usableFromInline
+    struct Entry: Sendable {
+        @usableFromInline let version: Int64
+        @usableFromInline let storedAt: ContinuousClock.Instant
+        @usableFromInline let value: Value
+
+        @inlinable
+        init(version: Int64, storedAt: ContinuousClock.Instant, value: Value) {
+            self.version = version
+            self.storedAt = storedAt
+            self.value = value
+        }
     }
 
-    private let maxAge: Duration
-    private let entries: NIOLockedValueBox<LRUCache<Key, Entry>>
+    @usableFromInline let maxAge: Duration
+    // Inlinable (like `LRUCache`), so each cache is specialized for its key and value where used.
+    @usableFromInline let entries: NIOLockedValueBox<LRUCache<Key, Entry>>
 
     /// - Parameter name: the cache's label on the `douyin_cache_*` metrics.
     public init(name: String, maxAge: Duration = .seconds(5), capacity: Int = CacheSizes().pages) {
@@ -24,6 +33,7 @@ public final class VersionedCache<Key: Hashable & Sendable, Value: Sendable>: Se
 
     /// The value for `key` at `version`, from memory or from `load`. A nil version (Redis
     /// could not say) loads and keeps nothing; so does a nil loaded value.
+    @inlinable
     public func value(for key: Key, version: Int64?, load: () async throws -> Value?) async throws -> Value? {
         guard let version else { return try await load() }
         let now = ContinuousClock.now
