@@ -61,14 +61,17 @@ extension RedisClient {
             }
             var retry: [Int] = []
             var unreachable: NodeUnreachable?
-            for (node, indices) in byNode {
-                let batch = indices.flatMap { index -> [[any RedisArgument]] in
+            let groups = Array(byNode)
+            let batches = groups.map { node, indices in
+                (node: node, commands: indices.flatMap { index -> [[any RedisArgument]] in
                     asking[index] != nil ? [["ASKING"], commands[index]] : [commands[index]]
-                }
+                })
+            }
+            for ((node, indices), sent) in zip(groups, try await exchangeAll(batches, on: eventLoop)) {
                 let answers: [RedisValue]
-                do {
-                    answers = try await exchange(batch, with: node, on: eventLoop)
-                } catch let error as NodeUnreachable {
+                switch sent {
+                case .success(let replies): answers = replies
+                case .failure(let error):
                     // Gone (failed over, removed): nothing was sent; the map will say who serves now.
                     unreachable = error
                     retry += indices
@@ -107,5 +110,27 @@ extension RedisClient {
             }
         }
         return replies.map { $0 ?? .null }
+    }
+
+    /// Each node's batch, all at once (a page's keys usually live on every node).
+    private func exchangeAll(
+        _ batches: [(node: RedisNode, commands: [[any RedisArgument]])], on eventLoop: any EventLoop
+    ) async throws -> [Result<[RedisValue], NodeUnreachable>] {
+        func one(_ batch: (node: RedisNode, commands: [[any RedisArgument]])) async throws -> Result<[RedisValue], NodeUnreachable> {
+            do {
+                return .success(try await exchange(batch.commands, with: batch.node, on: eventLoop))
+            } catch let error as NodeUnreachable {
+                return .failure(error)
+            }
+        }
+        guard batches.count > 1 else { return [try await one(batches[0])] }
+        return try await withThrowingTaskGroup(of: (Int, Result<[RedisValue], NodeUnreachable>).self) { group in
+            for (index, batch) in batches.enumerated() {
+                group.addTask { (index, try await one(batch)) }
+            }
+            var results = [Result<[RedisValue], NodeUnreachable>?](repeating: nil, count: batches.count)
+            for try await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
     }
 }

@@ -102,9 +102,10 @@ public final class RedisClient: Sendable {
     }
 
     /// A node that could not be connected to: nothing was sent to it.
-    struct NodeUnreachable: Error {
+    struct NodeUnreachable: Error, CustomStringConvertible {
         let node: RedisNode
         let message: String
+        var description: String { message }
     }
 
     /// `commands` in one write to `node` on `eventLoop`'s connection, their replies in order.
