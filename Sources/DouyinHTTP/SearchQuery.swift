@@ -17,7 +17,7 @@ public struct SearchQuery: Sendable, Equatable {
     }
 
     public init(_ params: RequestParameters) throws(DouyinError) {
-        let keyword = try params.string("keyword", codePoints: 0...Int.max).trimmingSpaces
+        let keyword = String(try params.string("keyword", codePoints: 0...Int.max).trimmingWhitespace)
         guard !keyword.isEmpty else { throw DouyinError.invalid("keyword", "must not be blank") }
         guard Self.keywordLength.contains(keyword.unicodeScalars.count) else {
             throw DouyinError.invalid("keyword", "must be 1 to \(Self.keywordLength.upperBound) characters")
@@ -30,6 +30,9 @@ public struct SearchQuery: Sendable, Equatable {
     /// Results already served: where this page starts.
     public var offset: Int { Int(page.after ?? 0) }
 
+    /// Results to fetch from `offset`: the page and one more, which says whether more follow.
+    public var fetchLimit: Int { page.limit + 1 }
+
     /// `keyword` as a `LIKE` pattern matching it anywhere, its own `%`, `_` and `\` taken literally.
     public var containsPattern: String {
         var pattern = "%"
@@ -40,20 +43,20 @@ public struct SearchQuery: Sendable, Equatable {
         return pattern + "%"
     }
 
-    /// Cuts `rows` (fetched with `limit + 1` from `offset`) to the page; "" exactly when nothing follows.
+    /// Cuts `rows` (`fetchLimit` of them from `offset`) to the page; "" exactly when nothing follows.
     public func finish<Row>(_ rows: [Row]) -> (items: [Row], nextCursor: String) {
         let (items, next) = page.finish(Array(rows.enumerated())) { Int64(offset + $0.offset + 1) }
         return (items.map(\.element), next)
     }
 }
 
-extension String {
+extension StringProtocol {
     /// Without leading and trailing white space (any Unicode white space, as a blank keyword has).
-    var trimmingSpaces: String {
-        let scalars = unicodeScalars
+    var trimmingWhitespace: Substring {
+        let scalars = Substring(self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
-        return String(scalars[first...last])
+        return Substring(scalars[first...last])
     }
 }

@@ -69,7 +69,7 @@ public struct TrustedProxies: Sendable, Equatable {
     /// - Parameter forwardedFor: the header's values in order (a request may carry several lines).
     public func clientAddress(peer: String?, forwardedFor: [String]) -> String? {
         guard let peer, !blocks.isEmpty, contains(peer), !forwardedFor.isEmpty else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map(Self.hostPart)
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { Self.hostPart(Substring($0.trimmingSpaces)) }
         var client = peer
         for hop in hops.reversed() {
             // A hop a trusted proxy wrote is an address; anything else ends the walk at that proxy.
@@ -83,8 +83,6 @@ public struct TrustedProxies: Sendable, Equatable {
     /// `1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443` or `2001:db8::1`, as the address alone.
     static func hostPart(_ hop: Substring) -> Substring {
         var hop = hop
-        while hop.first == " " || hop.first == "\t" { hop = hop.dropFirst() }
-        while hop.last == " " || hop.last == "\t" { hop = hop.dropLast() }
         if hop.first == "[", let close = hop.firstIndex(of: "]") {
             return hop[hop.index(after: hop.startIndex)..<close]
         }

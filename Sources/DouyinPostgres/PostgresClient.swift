@@ -92,17 +92,7 @@ public final class PostgresClient: Sendable {
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await withConnection { connection in
-            try connection.executeScript("BEGIN")
-            do {
-                let result = try body(connection)
-                try connection.executeScript("COMMIT")
-                return result
-            } catch {
-                if connection.isHealthy { try? connection.executeScript("ROLLBACK") }
-                throw error
-            }
-        }
+        try await withConnection { connection in try connection.inTransaction { try body(connection) } }
     }
 
     /// Runs one statement, in its own implicit transaction. Statements waiting at the

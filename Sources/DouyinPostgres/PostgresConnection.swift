@@ -118,6 +118,20 @@ public final class PostgresConnection: BatchingConnection {
         return results.map { $0 ?? .failure(PostgresError.connection(closed ? "the connection broke during a pipeline" : Self.message(handle))) }
     }
 
+    /// Runs `body` in a transaction on this connection: committed if it returns, rolled
+    /// back if it throws.
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        try executeScript("BEGIN")
+        do {
+            let result = try body()
+            try executeScript("COMMIT")
+            return result
+        } catch {
+            if isHealthy { try? executeScript("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// Runs a script of several statements without parameters: migrations and
     /// transaction control only, never with values from a request.
     public func executeScript(_ sql: String) throws {

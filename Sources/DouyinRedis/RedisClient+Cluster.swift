@@ -9,20 +9,30 @@ extension RedisClient {
     static let maxClusterAttempts = 6
 
     func clusterPipeline(_ commands: [[any RedisArgument]], topology: RedisClusterTopology, on eventLoop: any EventLoop) async throws -> [RedisValue] {
+        // One command per key, each with its key's slot (nil: keyless, any node answers).
         var singles: [[any RedisArgument]] = []
+        var slots: [Int?] = []
         var parts: [Range<Int>] = []
         for command in commands {
             let start = singles.count
-            if case .each(let from) = RedisClusterSlots.keys(of: command), command.count - from > 1 {
+            switch RedisClusterSlots.keys(of: command) {
+            case .each(let from) where command.count - from > 1:
                 // MGET's pieces are GETs; DEL's and the others' are themselves with one key.
                 let name: any RedisArgument = Self.name(of: command) == "MGET" ? "GET" : command[0]
-                singles += command[from...].map { [name, $0] }
-            } else {
+                for key in command[from...] {
+                    singles.append([name, key])
+                    slots.append(RedisClusterSlots.slot(of: key.redisBytes))
+                }
+            case .one(let index), .each(let index):
                 singles.append(command)
+                slots.append(index < command.count ? RedisClusterSlots.slot(of: command[index].redisBytes) : nil)
+            case .none:
+                singles.append(command)
+                slots.append(nil)
             }
             parts.append(start..<singles.count)
         }
-        let replies = try await route(singles, topology: topology, on: eventLoop)
+        let replies = try await route(singles, slots: slots, topology: topology, on: eventLoop)
         return zip(commands, parts).map { command, range in
             guard range.count > 1 else { return replies[range.lowerBound] }
             let pieces = Array(replies[range])
@@ -36,17 +46,13 @@ extension RedisClient {
         String(decoding: command[0].redisBytes, as: UTF8.self).uppercased()
     }
 
-    private func route(_ commands: [[any RedisArgument]], topology: RedisClusterTopology, on eventLoop: any EventLoop) async throws -> [RedisValue] {
+    private func route(
+        _ commands: [[any RedisArgument]], slots: [Int?], topology: RedisClusterTopology, on eventLoop: any EventLoop
+    ) async throws -> [RedisValue] {
         let read: @Sendable (RedisNode) async throws -> RedisValue = { [self] node in
             let reply = try await exchange([["CLUSTER", "SLOTS"]], with: node, on: eventLoop)[0]
             if case .error(let message) = reply { throw RedisError.reply(message) }
             return reply
-        }
-        let slots = commands.map { command -> Int? in
-            switch RedisClusterSlots.keys(of: command) {
-            case .one(let index), .each(let index): index < command.count ? RedisClusterSlots.slot(of: command[index].redisBytes) : nil
-            case .none: nil
-            }
         }
         var replies = [RedisValue?](repeating: nil, count: commands.count)
         var pending = Array(commands.indices)

@@ -51,10 +51,12 @@ public final class RedisSubscriber: Sendable {
     private func loop() {
         var backoff = 0.05
         // On a cluster any node hears every PUBLISH: the seeds are tried in turn.
-        var nodes = configuration.seeds.makeIterator()
+        let nodes = configuration.seeds
+        var attempt = 0
         while !isStopped {
             do {
-                guard let node = nodes.next() ?? { nodes = configuration.seeds.makeIterator(); return nodes.next() }() else { break }
+                let node = nodes[attempt % nodes.count]
+                attempt += 1
                 let connection = try RedisConnection(host: node.host, port: node.port, timeout: configuration.timeout)
                 defer { connection.close() }
                 if let credentials = configuration.credentials, case .error(let message) = try connection.send(credentials.command) {

@@ -35,7 +35,7 @@ struct SearchQueryTests {
             var values = ["keyword": "x", "limit": "3"]
             values["cursor"] = cursor
             let page = try query(values)
-            let rows = Array(results.dropFirst(page.offset).prefix(page.page.limit + 1))
+            let rows = Array(results.dropFirst(page.offset).prefix(page.fetchLimit))
             let (items, next) = page.finish(rows)
             seen += items
             cursor = next.isEmpty ? nil : next

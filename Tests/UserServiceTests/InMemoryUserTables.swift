@@ -46,10 +46,10 @@ final class InMemoryUserTables: ProfileStoring, RelationStoring {
     }
 
     /// Substring matches only (no trigram similarity in memory), most followed first.
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID] {
+    func search(_ query: SearchQuery) async throws -> [UserID] {
         tables.withLockedValue { tables in
             Array(tables.profiles.values.filter { $0.name.lowercased().contains(query.keyword.lowercased()) }
-                .sorted { ($0.followerCount, -$0.id) > ($1.followerCount, -$1.id) }.dropFirst(offset).prefix(limit).map(\.id))
+                .sorted { ($0.followerCount, -$0.id) > ($1.followerCount, -$1.id) }.dropFirst(query.offset).prefix(query.fetchLimit).map(\.id))
         }
     }
 

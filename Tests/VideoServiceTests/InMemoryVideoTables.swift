@@ -69,10 +69,10 @@ final class InMemoryVideoTables: VideoStoring, FavoriteStoring, CommentStoring {
     }
 
     /// Substring matches only (no trigram similarity in memory), most liked first.
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row] {
+    func search(_ query: SearchQuery) async throws -> [VideoStore.Row] {
         tables.withLockedValue { tables in
             Array(tables.videos.values.filter { $0.title.lowercased().contains(query.keyword.lowercased()) }
-                .sorted { ($0.favoriteCount, $0.publishedAt) > ($1.favoriteCount, $1.publishedAt) }.dropFirst(offset).prefix(limit))
+                .sorted { ($0.favoriteCount, $0.publishedAt) > ($1.favoriteCount, $1.publishedAt) }.dropFirst(query.offset).prefix(query.fetchLimit))
         }
     }
 

@@ -62,8 +62,7 @@ public final class CounterReconciler: Sendable {
     private static func batch(
         _ check: CounterCheck, after: Int64, limit: Int, on connection: PostgresConnection
     ) throws -> (ids: [Int64], repairs: [CounterRepair]) {
-        try connection.executeScript("BEGIN")
-        do {
+        try connection.inTransaction {
             let ids = try connection.query(check.lockBatch(after, limit)).decode(Int64.self).map { $0 }
             var repairs: [CounterRepair] = []
             if !ids.isEmpty {
@@ -78,11 +77,7 @@ public final class CounterReconciler: Sendable {
                     }
                 }
             }
-            try connection.executeScript("COMMIT")
             return (ids, repairs)
-        } catch {
-            if connection.isHealthy { try? connection.executeScript("ROLLBACK") }
-            throw error
         }
     }
 

@@ -22,7 +22,7 @@ struct UserDirectory: Sendable {
 
     /// `GET /douyin/search/user/`: the users whose names match, best first, as the viewer sees them.
     func search(_ query: SearchQuery, viewer: UserID?) async throws -> UserListResponse<User> {
-        let (ids, next) = query.finish(try await profiles.search(query, offset: query.offset, limit: query.page.limit + 1))
+        let (ids, next) = query.finish(try await profiles.search(query))
         return UserListResponse(try await users(ids, viewer: viewer), nextCursor: next)
     }
 

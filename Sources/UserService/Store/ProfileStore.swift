@@ -37,14 +37,14 @@ public struct ProfileStore: Sendable {
     }
 
     /// Users whose name contains `query.keyword` or resembles it (trigram similarity),
-    /// most similar first, then most followed; `limit` from `offset` (the query's page).
-    public func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID] {
+    /// most similar first, then most followed; the query's page and one more.
+    public func search(_ query: SearchQuery) async throws -> [UserID] {
         try await db.query(
             """
             SELECT id FROM users.profiles
             WHERE name ILIKE \(query.containsPattern) OR name OPERATOR(public.%) \(query.keyword)
             ORDER BY public.similarity(name, \(query.keyword)) DESC, follower_count DESC, id
-            OFFSET \(offset) LIMIT \(limit)
+            OFFSET \(query.offset) LIMIT \(query.fetchLimit)
             """
         ).rows.map { try $0.column(0, as: Int64.self) }
     }

@@ -13,7 +13,7 @@ public protocol ProfileStoring: Sendable {
     func existing(_ ids: [UserID]) async throws -> Set<UserID>
     func profiles(_ ids: [UserID]) async throws -> [UserID: ProfileStore.Profile]
     /// Users matching a search, best first (`ProfileStore.search`).
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [UserID]
+    func search(_ query: SearchQuery) async throws -> [UserID]
 }
 
 /// What the user service's rules need from the follow table (`RelationStore`).

@@ -39,7 +39,7 @@ struct VideoRoutes {
         router.get("/douyin/search/video/") { request, context in
             let viewer = try context.optionalUser()
             let query = try SearchQuery(context.params)
-            let (rows, next) = query.finish(try await service.videos.search(query, offset: query.offset, limit: query.page.limit + 1))
+            let (rows, next) = query.finish(try await service.videos.search(query))
             let videos = try await service.assembler.videos(rows, viewer: viewer, mediaBase: media.base(for: request))
             return APIResponse(VideoListResponse(videos, nextCursor: next))
         }

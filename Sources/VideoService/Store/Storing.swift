@@ -15,7 +15,7 @@ public protocol VideoStoring: Sendable {
     /// Deletes a video of `requester`'s with its likes and comments, taking back its counts.
     func delete(_ video: Int64, requester: UserID) async throws -> VideoStore.Deletion
     /// Videos matching a search, best first (`VideoStore.search`).
-    func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [VideoStore.Row]
+    func search(_ query: SearchQuery) async throws -> [VideoStore.Row]
 }
 
 /// What the like rules need from the like table (`FavoriteStore`).

@@ -69,15 +69,15 @@ public struct VideoStore: Sendable {
     }
 
     /// Videos whose title contains `query.keyword` or resembles it (trigram similarity),
-    /// most similar first, then most liked, then newest; `limit` from `offset`.
-    public func search(_ query: SearchQuery, offset: Int, limit: Int) async throws -> [Row] {
+    /// most similar first, then most liked, then newest; the query's page and one more.
+    public func search(_ query: SearchQuery) async throws -> [Row] {
         try await rows(
             """
             SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
             FROM video.videos
             WHERE title ILIKE \(query.containsPattern) OR title OPERATOR(public.%) \(query.keyword)
             ORDER BY public.similarity(title, \(query.keyword)) DESC, favorite_count DESC, published_at DESC
-            OFFSET \(offset) LIMIT \(limit)
+            OFFSET \(query.offset) LIMIT \(query.fetchLimit)
             """
         )
     }
