@@ -67,6 +67,7 @@ extension RedisClient {
             }
             var retry: [Int] = []
             var unreachable: NodeUnreachable?
+            var clusterDown = false
             let groups = Array(byNode)
             let batches = groups.map { node, indices in
                 (node: node, commands: indices.flatMap { index -> [[any RedisArgument]] in
@@ -96,6 +97,11 @@ extension RedisClient {
                         retry.append(index)
                     } else if case .error(let message) = answer, message.hasPrefix("TRYAGAIN") {
                         retry.append(index)  // a multi-key command met a slot mid-migration
+                    } else if case .error(let message) = answer, message.hasPrefix("CLUSTERDOWN"), attempt < Self.maxClusterAttempts {
+                        // The node has not yet heard that a failover covered every slot again; the
+                        // command was not run, so asking again once the cluster settles is safe.
+                        clusterDown = true
+                        retry.append(index)
                     } else {
                         replies[index] = answer
                     }
@@ -107,9 +113,10 @@ extension RedisClient {
                 if let unreachable { throw RedisError.connection(unreachable.message) }
                 throw RedisError.reply("cluster redirected a command \(attempt) times")
             }
-            if unreachable != nil {
-                // A node went away: wait for the cluster to settle, then ask it who serves what.
-                try await Task.sleep(for: .milliseconds(50 * attempt))
+            if unreachable != nil || clusterDown {
+                // A node went away or the cluster is failing over: wait for it to settle, then
+                // ask it who serves what.
+                try await Task.sleep(for: .milliseconds(100 * attempt))
                 map = (try? await topology.refresh(reading: read)) ?? map
             } else {
                 map = topology.current ?? map  // with what MOVED said

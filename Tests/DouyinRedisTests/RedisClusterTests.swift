@@ -144,7 +144,30 @@ struct RedisClusterTests {
             let survivors = cluster.nodes.filter { $0 != primary }
             let newPrimary = try await cluster.owner(of: slot, asking: survivors)
             #expect(newPrimary != nil && newPrimary != primary)
+            // Writes anywhere go on: a node still catching up answers CLUSTERDOWN for a moment,
+            // which the client waits out.
             #expect(try await client.send("INCR", "douyin:test:after-failover").integer == 1)
+        }
+    }
+
+    /// A node that answers CLUSTERDOWN (its slot uncovered for a moment, as while a failover
+    /// spreads) is asked again once the cluster settles; the command runs once.
+    @Test func aClusterDownForAMomentIsWaitedOut() async throws {
+        try await withCluster(seeds: { $0.nodes }) { cluster, client in
+            let key = "douyin:test:down"
+            let slot = RedisClusterSlots.slot(of: Array(key.utf8))
+            let owner = try #require(try await cluster.owner(of: slot))
+            try await cluster.admin(owner) { admin in
+                let reply = try await admin.send("CLUSTER", "DELSLOTS", slot)
+                #expect(reply == .status("OK"))
+            }
+            let answer = Task { try await client.send("INCR", key) }
+            try await Task.sleep(for: .milliseconds(300))
+            try await cluster.admin(owner) { admin in
+                let reply = try await admin.send("CLUSTER", "ADDSLOTS", slot)
+                #expect(reply == .status("OK"))
+            }
+            #expect(try await answer.value == .integer(1))
         }
     }
 }
