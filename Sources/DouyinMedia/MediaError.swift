@@ -12,6 +12,10 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     case undecodable(String)
     /// The cover could not be made (scaling or JPEG encoding failed).
     case coverFailed(String)
+    /// Making the HLS renditions failed (encoder, muxer or file system).
+    case transcodeFailed(String)
+    /// The caller stopped a transcode before it finished.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .stillImage: "a still image, not a video"
         case .undecodable(let detail): "no decodable video frame (\(detail))"
         case .coverFailed(let detail): "cover could not be made (\(detail))"
+        case .transcodeFailed(let detail): "transcoding failed (\(detail))"
+        case .cancelled: "transcoding stopped"
         }
     }
 }

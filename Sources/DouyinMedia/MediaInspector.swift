@@ -44,7 +44,7 @@ public enum MediaInspector {
         return (info, try JPEGEncoder.encode(frame.frame, maxSide: maxCoverSide))
     }
 
-    private static func videoStream(_ format: UnsafeMutablePointer<AVFormatContext>) -> (Int32, UnsafeMutablePointer<AVStream>)? {
+    static func videoStream(_ format: UnsafeMutablePointer<AVFormatContext>) -> (Int32, UnsafeMutablePointer<AVStream>)? {
         for index in 0..<Int(format.pointee.nb_streams) {
             guard let stream = format.pointee.streams[index] else { continue }
             let isVideo = stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
@@ -54,7 +54,7 @@ public enum MediaInspector {
         return nil
     }
 
-    private static func durationSeconds(_ format: UnsafeMutablePointer<AVFormatContext>, _ stream: UnsafeMutablePointer<AVStream>) -> Double {
+    static func durationSeconds(_ format: UnsafeMutablePointer<AVFormatContext>, _ stream: UnsafeMutablePointer<AVStream>) -> Double {
         let unset = douyin_av_nopts_value()
         if stream.pointee.duration != unset, stream.pointee.duration > 0 {
             let base = stream.pointee.time_base
@@ -120,40 +120,17 @@ final class FirstFrame {
 /// Scales a frame to fit a box and encodes it as a baseline JPEG.
 enum JPEGEncoder {
     static func encode(_ source: UnsafeMutablePointer<AVFrame>, maxSide: Int) throws(MediaError) -> [UInt8] {
-        let (width, height) = fitted(width: Int(source.pointee.width), height: Int(source.pointee.height), maxSide: maxSide)
+        let (width, height) = FrameScaler.fitted(width: Int(source.pointee.width), height: Int(source.pointee.height), maxSide: maxSide)
         guard width > 0, height > 0 else { throw .coverFailed("frame has no size") }
         let pixelFormat = AV_PIX_FMT_YUVJ420P
-
-        guard let scaler = sws_getContext(
-            source.pointee.width, source.pointee.height, AVPixelFormat(source.pointee.format),
-            Int32(width), Int32(height), pixelFormat, Int32(SWS_BICUBIC), nil, nil, nil
-        ) else { throw .coverFailed("unsupported pixel format") }
-        defer { sws_freeContext(scaler) }
-
-        var scaled = av_frame_alloc()
-        defer { av_frame_free(&scaled) }
-        guard let scaled else { throw .coverFailed("out of memory") }
-        scaled.pointee.width = Int32(width)
-        scaled.pointee.height = Int32(height)
-        scaled.pointee.format = pixelFormat.rawValue
-        guard av_frame_get_buffer(scaled, 0) >= 0 else { throw .coverFailed("out of memory") }
-        let rows = withUnsafePointer(to: &source.pointee.data) { sourceData in
-            withUnsafePointer(to: &source.pointee.linesize) { sourceLines in
-                withUnsafePointer(to: &scaled.pointee.data) { targetData in
-                    withUnsafePointer(to: &scaled.pointee.linesize) { targetLines in
-                        sws_scale(
-                            scaler,
-                            UnsafeRawPointer(sourceData).assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
-                            UnsafeRawPointer(sourceLines).assumingMemoryBound(to: Int32.self),
-                            0, source.pointee.height,
-                            UnsafeRawPointer(targetData).assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self),
-                            UnsafeRawPointer(targetLines).assumingMemoryBound(to: Int32.self)
-                        )
-                    }
-                }
-            }
+        let scaled: UnsafeMutablePointer<AVFrame>
+        let scaler: FrameScaler
+        do {
+            scaler = try FrameScaler(width: width, height: height, pixelFormat: pixelFormat)
+            scaled = try scaler.scale(source)
+        } catch {
+            throw .coverFailed("\(error)")
         }
-        guard rows > 0 else { throw .coverFailed("scaling failed") }
 
         guard let codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else { throw .coverFailed("no JPEG encoder") }
         var encoder = avcodec_alloc_context3(codec)
@@ -170,14 +147,6 @@ enum JPEGEncoder {
         guard let packet, avcodec_send_frame(encoder, scaled) >= 0, avcodec_receive_packet(encoder, packet) >= 0 else {
             throw .coverFailed("JPEG encoding failed")
         }
-        return Array(UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
-    }
-
-    /// Keeps the aspect ratio, never enlarges, and keeps sides even (4:2:0 chroma).
-    static func fitted(width: Int, height: Int, maxSide: Int) -> (Int, Int) {
-        guard width > 0, height > 0 else { return (0, 0) }
-        let scale = min(1, Double(maxSide) / Double(max(width, height)))
-        let even = { (side: Double) in max(2, Int(side) & ~1) }
-        return (even(Double(width) * scale), even(Double(height) * scale))
+        return withExtendedLifetime(scaler) { Array(UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size))) }
     }
 }

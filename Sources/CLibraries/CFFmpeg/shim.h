@@ -2,6 +2,7 @@
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
 
 // Function-like macros do not import into Swift.
 static inline int douyin_averror_eagain(void) { return AVERROR(EAGAIN); }

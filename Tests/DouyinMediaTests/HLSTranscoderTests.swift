@@ -1,0 +1,113 @@
+import DouyinMedia
+import Foundation
+import Testing
+
+@Suite struct HLSLadderTests {
+    @Test(arguments: [
+        (1920, 1080, ["240p", "480p", "720p"]),
+        (720, 1280, ["240p", "480p", "720p"]),
+        (640, 360, ["240p", "360p"]),
+        (854, 480, ["240p", "480p"]),
+        (160, 120, ["120p"]),
+    ])
+    func rungsNeverAboveTheSource(width: Int, height: Int, names: [String]) {
+        let renditions = HLSLadder.renditions(sourceWidth: width, sourceHeight: height)
+        #expect(renditions.map(\.name) == names)
+        for rendition in renditions {
+            #expect(rendition.width <= width && rendition.height <= height)
+            #expect(rendition.width % 2 == 0 && rendition.height % 2 == 0)
+            // Aspect kept to within the rounding to even sides.
+            #expect(abs(Double(rendition.width) / Double(rendition.height) - Double(width) / Double(height)) < 0.05)
+        }
+    }
+}
+
+/// Inputs are made with the `ffmpeg` command; the output is read back with libavformat.
+@Suite final class HLSTranscoderTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func make(_ arguments: [String]) throws -> String {
+        let path = directory.appendingPathComponent("source.mp4").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-v", "error", "-y"] + arguments + [path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return path
+    }
+
+    func output() throws -> String {
+        let path = directory.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func playlist(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func aVideoWithSoundBecomesPlayableRenditions() throws {
+        let source = try make([
+            "-f", "lavfi", "-i", "testsrc=size=854x480:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+            "-t", "7", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+        ])
+        let folder = try output()
+        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        #expect(result.renditions.map(\.name) == ["240p", "480p"])
+        #expect(result.hasAudio)
+        #expect(Array(result.smallCover.prefix(2)) == [0xFF, 0xD8])
+
+        let master = try playlist("\(folder)/\(result.masterPlaylist)")
+        #expect(master.first == "#EXTM3U")
+        let variants = master.filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }
+        #expect(variants.count == 2)
+        #expect(variants.allSatisfy { $0.contains("BANDWIDTH=") && $0.contains("RESOLUTION=") })
+        #expect(variants.first?.contains("RESOLUTION=426x240") == true)
+        let media = master.filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(media == ["r0.m3u8", "r1.m3u8"])
+
+        for (name, rendition) in zip(media, result.renditions) {
+            let lines = try playlist("\(folder)/\(name)")
+            #expect(lines.contains("#EXT-X-ENDLIST"))
+            let durations = lines.filter { $0.hasPrefix("#EXTINF:") }.compactMap { Double($0.dropFirst(8).split(separator: ",")[0]) }
+            #expect(abs(durations.reduce(0, +) - 7) < 0.5)
+            #expect(durations.dropLast().allSatisfy { (1.9...4.1).contains($0) }, "segments of 2 to 4 s: \(durations)")
+            // Each rendition reads back as a video of its size and length.
+            let (info, _) = try MediaInspector.inspect(path: "\(folder)/\(name)")
+            #expect(info.width == rendition.width && info.height == rendition.height)
+            #expect(info.codec == "h264")
+            #expect(abs(info.durationSeconds - 7) < 0.5)
+        }
+    }
+
+    @Test func aSilentSmallVideoGetsOneRendition() throws {
+        let source = try make(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "3", "-pix_fmt", "yuv420p"])
+        let folder = try output()
+        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        #expect(result.renditions == [HLSRendition(width: 160, height: 120, maxBitRate: 400_000)])
+        #expect(!result.hasAudio)
+        let (info, _) = try MediaInspector.inspect(path: "\(folder)/r0.m3u8")
+        #expect(info.width == 160)
+    }
+
+    @Test func aCancelledTranscodeStops() throws {
+        let source = try make(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "5", "-pix_fmt", "yuv420p"])
+        var asked = 0
+        #expect(throws: MediaError.cancelled) {
+            try HLSTranscoder.transcode(input: source, into: try output()) {
+                asked += 1
+                return asked > 10
+            }
+        }
+    }
+}
