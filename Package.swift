@@ -197,7 +197,7 @@ let package = Package(
             dependencies: [
                 "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinClients", "DouyinCaching", "DouyinObservability",
                 "DouyinModels", "DouyinPostgres", "DouyinMedia", "DouyinCrypto",
-                hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
+                hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log, metrics, serviceLifecycle,
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

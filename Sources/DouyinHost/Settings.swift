@@ -26,6 +26,7 @@ public final class Settings: Sendable {
         "chat.max_frame_bytes", "chat.ping_seconds", "chat.outbox_messages", "kdf.threads", "auth.key_rotation_seconds",
         "storage.backend", "storage.local_dir", "storage.s3.endpoint", "storage.s3.bucket", "storage.s3.region",
         "storage.s3.access_key", "storage.s3.secret_key", "storage.scratch_dir", "reconcile.interval_seconds", "reconcile.batch_size",
+        "transcode.workers", "transcode.lease_seconds", "transcode.max_attempts", "transcode.retry_seconds",
     ]
     static let scriptPrefixes = ["DOUYIN_TEST_", "DOUYIN_FUZZ_", "DOUYIN_BENCH"]
 

@@ -8,10 +8,14 @@ public struct Video: Codable, Sendable, Equatable {
     public var commentCount: Int64
     public var isFavorite: Bool
     public var title: String
+    /// The HLS master playlist, empty until the renditions are made (an extension).
+    public var hlsURL: String
+    /// A cover sized for lists, empty until made with the renditions (an extension).
+    public var coverSmallURL: String
 
     public init(
         id: Int64, author: User, playURL: String, coverURL: String, favoriteCount: Int64, commentCount: Int64,
-        isFavorite: Bool, title: String
+        isFavorite: Bool, title: String, hlsURL: String = "", coverSmallURL: String = ""
     ) {
         self.id = id
         self.author = author
@@ -21,6 +25,8 @@ public struct Video: Codable, Sendable, Equatable {
         self.commentCount = commentCount
         self.isFavorite = isFavorite
         self.title = title
+        self.hlsURL = hlsURL
+        self.coverSmallURL = coverSmallURL
     }
 
     enum CodingKeys: String, CodingKey {
@@ -30,6 +36,8 @@ public struct Video: Codable, Sendable, Equatable {
         case favoriteCount = "favorite_count"
         case commentCount = "comment_count"
         case isFavorite = "is_favorite"
+        case hlsURL = "hls_url"
+        case coverSmallURL = "cover_small_url"
     }
 }
 
@@ -51,7 +59,8 @@ public struct FeedResponse: Codable, Sendable, Equatable {
 
 extension Video: JSONObjectWritable {
     public var jsonSizeHint: Int {
-        160 + playURL.utf8.count + coverURL.utf8.count + title.utf8.count + author.jsonSizeHint
+        200 + playURL.utf8.count + coverURL.utf8.count + title.utf8.count + hlsURL.utf8.count + coverSmallURL.utf8.count
+            + author.jsonSizeHint
     }
 
     public func writeFields(to writer: inout JSONWriter) {
@@ -63,6 +72,8 @@ extension Video: JSONObjectWritable {
         writer.field("comment_count", commentCount)
         writer.field("is_favorite", isFavorite)
         writer.field("title", title)
+        writer.field("hls_url", hlsURL)
+        writer.field("cover_small_url", coverSmallURL)
     }
 }
 

@@ -35,8 +35,24 @@ public enum VideoService {
                 ],
                 lockKey: VideoCounters.lockKey
             )
-            try await host.run(router, extraServices: [counters])
+            let transcoding = TranscodeWorkers(
+                queue: TranscodeQueue(db: db), storage: storage, versions: versions,
+                settings: try transcodeSettings(config), logger: host.logger
+            )
+            try await host.run(router, extraServices: [counters, transcoding])
         }
+    }
+
+    /// `transcode.workers` (default 1; 0 = this instance makes no renditions), `.lease_seconds`,
+    /// `.max_attempts`, `.retry_seconds` (the first retry's wait, doubled after each failure).
+    static func transcodeSettings(_ config: DouyinConfig) throws -> TranscodeSettings {
+        let settings = config.settings
+        return TranscodeSettings(
+            workers: try settings.int("transcode.workers", default: 1, in: 0...64),
+            lease: .seconds(try settings.int("transcode.lease_seconds", default: 60, in: 3...3600)),
+            maxAttempts: try settings.int("transcode.max_attempts", default: 4, in: 1...100),
+            firstRetry: .seconds(try settings.int("transcode.retry_seconds", default: 10, in: 0...86_400))
+        )
     }
 
     /// `storage.backend`: `local` (default, under `storage.local_dir`) or `s3`

@@ -117,7 +117,7 @@ final class TranscodeSession {
         let variants = renditions.indices.map { audioInput == nil ? "v:\($0)" : "v:\($0),a:\($0)" }
         for (key, value) in [
             ("hls_time", "\(HLSTranscoder.segmentSeconds)"), ("hls_playlist_type", "vod"), ("hls_flags", "independent_segments"),
-            ("hls_segment_filename", "\(directory)/r%v_%03d.ts"), ("master_pl_name", HLSTranscoder.masterPlaylist),
+            ("hls_segment_filename", "\(directory)/r%v-%03d.ts"), ("master_pl_name", HLSTranscoder.masterPlaylist),
             ("var_stream_map", variants.joined(separator: " ")),
         ] {
             av_dict_set(&options, key, value, 0)

@@ -35,7 +35,9 @@ struct VideoAssembler: Sendable {
                 id: row.id, author: author,
                 playURL: "\(mediaBase)/media/\(row.playKey)", coverURL: "\(mediaBase)/media/\(row.coverKey)",
                 favoriteCount: row.favoriteCount, commentCount: row.commentCount,
-                isFavorite: liked.contains(row.id), title: row.title
+                isFavorite: liked.contains(row.id), title: row.title,
+                hlsURL: row.hlsKey.map { "\(mediaBase)/media/\($0)" } ?? "",
+                coverSmallURL: row.smallCoverKey.map { "\(mediaBase)/media/\($0)" } ?? ""
             )
         }
     }

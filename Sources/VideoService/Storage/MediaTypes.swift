@@ -18,6 +18,7 @@ enum MediaTypes {
     static func contentType(ofKey key: String) -> String {
         switch key.split(separator: ".").last ?? "" {
         case "jpg": "image/jpeg"
+        case "m3u8": "application/vnd.apple.mpegurl"
         case "mp4": "video/mp4"
         case "webm": "video/webm"
         case "avi": "video/x-msvideo"

@@ -82,6 +82,20 @@ public struct S3Storage: MediaStorage {
         return ResponseBody(asyncSequence: response.body)
     }
 
+    public func withLocalFile<T: Sendable>(_ key: String, _ body: (String) async throws -> T) async throws -> T {
+        let path = "\(scratchDirectory)/fetch-\(UInt64.random(in: .min ... .max))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let response = try await send("GET", key: key)
+        guard response.status == .ok else { throw S3Error.status(response.status.code) }
+        try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: false)) { handle in
+            var offset: Int64 = 0
+            for try await chunk in response.body {
+                offset += Int64(try await handle.write(contentsOf: chunk.readableBytesView, toAbsoluteOffset: offset))
+            }
+        }
+        return try await body(path)
+    }
+
     private func send(
         _ method: String, key: String, headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil
     ) async throws -> HTTPClientResponse {

@@ -60,13 +60,14 @@ public struct FavoriteStore: Sendable {
     public func liked(by user: UserID, before: Int64?, limit: Int) async throws -> [(video: VideoStore.Row, position: Int64)] {
         try await db.query(
             """
-            SELECT v.id, v.author_id, v.title, v.play_key, v.cover_key, v.favorite_count, v.comment_count, v.published_at, f.seq
+            SELECT v.id, v.author_id, v.title, v.play_key, v.cover_key, v.favorite_count, v.comment_count, v.published_at,
+                   v.hls_key, v.cover_small_key, f.seq
             FROM video.favorites f JOIN video.videos v ON v.id = f.video_id
             WHERE f.user_id = \(user) AND f.seq < \(before ?? .max)
             ORDER BY f.seq DESC LIMIT \(limit)
             """
         ).rows.map { row in
-            (try VideoStore.row(row), try row.column(8, as: Int64.self))
+            (try VideoStore.row(row), try row.column(10, as: Int64.self))
         }
     }
 }

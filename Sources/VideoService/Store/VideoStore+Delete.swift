@@ -9,7 +9,7 @@ extension VideoStore {
         case forbidden
     }
 
-    /// Deletes `video` if `requester` is its author: its likes and comments go with it,
+    /// Deletes `video` if `requester` is its author: its likes, comments and transcode job go with it,
     /// and every counter it added to is taken back in the same transaction (the author's
     /// works and likes received, each liker's likes given).
     ///
@@ -20,9 +20,11 @@ extension VideoStore {
     public func delete(_ video: Int64, requester: UserID) async throws -> Deletion {
         try await db.transaction { connection in
             guard let found = try connection.query(
-                "SELECT author_id, play_key, cover_key FROM video.videos WHERE id = \(video) FOR UPDATE"
+                "SELECT author_id, play_key, cover_key, hls_key, hls_files, cover_small_key FROM video.videos WHERE id = \(video) FOR UPDATE"
             ).first else { return .notFound }
-            let (author, playKey, coverKey) = try found.decode(Int64.self, String.self, String.self)
+            let (author, playKey, coverKey, hlsKey, hlsFiles, smallCoverKey) = try found.decode(
+                Int64.self, String.self, String.self, String?.self, String.self, String?.self
+            )
             guard author == requester else { return .forbidden }
             let likers = try connection.query(
                 """
@@ -45,7 +47,10 @@ extension VideoStore {
                 SELECT user_id FROM likes
                 """
             ).rows.map { try $0.column(0, as: Int64.self) }
-            return .deleted(author: author, likers: likers.sorted(), mediaKeys: [playKey, coverKey])
+            // Its transcode job goes with the row (ON DELETE CASCADE); a worker mid-job then finds
+            // no job to finish and removes what it stored.
+            let renditions = hlsFiles.split(separator: "\n").map(String.init) + [hlsKey, smallCoverKey].compactMap { $0 }
+            return .deleted(author: author, likers: likers.sorted(), mediaKeys: [playKey, coverKey] + renditions)
         }
     }
 }

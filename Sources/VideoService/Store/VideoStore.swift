@@ -20,6 +20,9 @@ public struct VideoStore: Sendable {
         public var favoriteCount: Int64
         public var commentCount: Int64
         public var publishedAt: Int64
+        /// The HLS master playlist and the small cover, once transcoded.
+        public var hlsKey: String?
+        public var smallCoverKey: String?
     }
 
     public struct NewVideo: Sendable {
@@ -30,7 +33,7 @@ public struct VideoStore: Sendable {
         var contentType: String
     }
 
-    /// Inserts the video and counts it for its author, in one transaction.
+    /// Inserts the video, counts it for its author and queues its transcode, in one transaction.
     /// The publish time is the database clock in ms, made distinct by the publish clock.
     public func insert(_ video: NewVideo) async throws -> (id: Int64, publishedAt: Int64) {
         try await db.transaction { connection in
@@ -54,6 +57,7 @@ public struct VideoStore: Sendable {
                 ON CONFLICT (user_id) DO UPDATE SET work_count = video.user_stats.work_count + 1
                 """
             )
+            try connection.query("INSERT INTO video.transcode_jobs (video_id) VALUES (\(id))")
             return (id, publishedAt)
         }
     }
@@ -62,7 +66,7 @@ public struct VideoStore: Sendable {
     public func feed(before: Int64, limit: Int) async throws -> [Row] {
         try await rows(
             """
-            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
+            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at, hls_key, cover_small_key
             FROM video.videos WHERE published_at < \(before) ORDER BY published_at DESC LIMIT \(limit)
             """
         )
@@ -73,7 +77,7 @@ public struct VideoStore: Sendable {
     public func search(_ query: SearchQuery) async throws -> [Row] {
         try await rows(
             """
-            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
+            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at, hls_key, cover_small_key
             FROM video.videos
             WHERE title ILIKE \(query.containsPattern) OR title OPERATOR(public.%) \(query.keyword)
             ORDER BY public.similarity(title, \(query.keyword)) DESC, favorite_count DESC, published_at DESC
@@ -86,7 +90,7 @@ public struct VideoStore: Sendable {
     public func published(by author: UserID, before: Int64, limit: Int) async throws -> [Row] {
         try await rows(
             """
-            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at
+            SELECT id, author_id, title, play_key, cover_key, favorite_count, comment_count, published_at, hls_key, cover_small_key
             FROM video.videos WHERE author_id = \(author) AND published_at < \(before)
             ORDER BY published_at DESC LIMIT \(limit)
             """
@@ -110,15 +114,15 @@ public struct VideoStore: Sendable {
         try await db.query(query).rows.map(Self.row)
     }
 
-    /// A Row from the first eight columns: id, author_id, title, play_key, cover_key,
-    /// favorite_count, comment_count, published_at.
+    /// A Row from the first ten columns: id, author_id, title, play_key, cover_key,
+    /// favorite_count, comment_count, published_at, hls_key, cover_small_key.
     static func row(_ row: PostgresRow) throws -> Row {
-        let (id, author, title, play, cover, favorites, comments, published) = try row.decode(
-            Int64.self, Int64.self, String.self, String.self, String.self, Int64.self, Int64.self, Int64.self
+        let (id, author, title, play, cover, favorites, comments, published, hls, smallCover) = try row.decode(
+            Int64.self, Int64.self, String.self, String.self, String.self, Int64.self, Int64.self, Int64.self, String?.self, String?.self
         )
         return Row(
             id: id, authorID: author, title: title, playKey: play, coverKey: cover,
-            favoriteCount: favorites, commentCount: comments, publishedAt: published
+            favoriteCount: favorites, commentCount: comments, publishedAt: published, hlsKey: hls, smallCoverKey: smallCover
         )
     }
 }
