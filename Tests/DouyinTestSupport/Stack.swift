@@ -140,9 +140,10 @@ public final class Stack: @unchecked Sendable {
     /// Where the video service keeps media files.
     public var mediaDirectory: URL { logDirectory.appendingPathComponent("media") }
 
-    /// Starts one more process of `service`; its name is `service` or `name`.
-    public func start(_ service: ServiceName, name: String? = nil) throws {
-        var environment = self.environment
+    /// Starts one more process of `service`; its name is `service` or `name`; `extra` adds
+    /// to or overrides the stack's environment for this process alone.
+    public func start(_ service: ServiceName, name: String? = nil, environment extra: [String: String] = [:]) throws {
+        var environment = self.environment.merging(extra) { _, new in new }
         environment["DOUYIN_HTTP_PORT"] = service == .gateway ? String(URL(string: gatewayURL)!.port!) : "0"
         let adminPort = try Self.freePort()
         environment["DOUYIN_ADMIN_PORT"] = String(adminPort)
