@@ -129,6 +129,17 @@ PUBLISH_TIMES="$(cut -d' ' -f2 <<<"$PUBLISH_TIMES")"
 PUBLISH_P50="$(sed -n 10p <<<"$PUBLISH_TIMES" | python3 -c 'import sys; print(round(float(sys.stdin.read()) * 1000, 1))')"
 log "publish of a $(($(stat -c %s "$BIG") / 1024)) KiB video: p50 $PUBLISH_P50 ms over 20 sequential uploads"
 
+# Those 20 uploads queued 20 HLS transcodes (three seconds of 640x360 each, two renditions):
+# user info while the worker runs them at the lowest CPU priority, then the work they took.
+row "GET /douyin/user/ while HLS transcodes run" "$CONNECTIONS" "$(measure "$CONNECTIONS" report.lua "$USER_URL")"
+for _ in $(seq 600); do
+    [ "$("${PSQL[@]}" -c "SELECT count(*) FROM video.transcode_jobs WHERE state IN ('pending', 'running')")" = 0 ] && break
+    sleep 0.5
+done
+read -r TRANSCODED TRANSCODE_SECONDS < <("${PSQL[@]}" -F ' ' -c "SELECT count(*), round(coalesce(sum(extract(epoch FROM finished_at - started_at)), 0)::numeric, 1) FROM video.transcode_jobs WHERE state = 'done' AND video_id IN (SELECT id FROM video.videos WHERE title LIKE 'big %')")
+TRANSCODE_RATIO="$(python3 -c "print(round($TRANSCODE_SECONDS / max($TRANSCODED * 3, 1), 2))")"
+log "HLS: $TRANSCODED videos transcoded in $TRANSCODE_SECONDS s: $TRANSCODE_RATIO s of work per second of video"
+
 # WebSocket fan-out through the gateway: 10 users with 100 sockets each on the one chat instance.
 ensure_pip_module websockets websockets
 RECEIVERS=""
@@ -185,6 +196,8 @@ MEM="$(free -g | awk '/Mem:/ {print $2}')"
     echo "with $WS_SOCKETS sockets open on one chat instance; memory per socket: $WS_CHAT_KIB KiB in douyin-chat, $WS_GATEWAY_KIB KiB in"
     echo "the gateway (resident set growth while opening them)."
     echo "Publish of a $(($(stat -c %s "$BIG") / 1024)) KiB MP4 (probe, cover, store, insert): p50 $PUBLISH_P50 ms over 20 sequential uploads."
+    echo "HLS transcoding (one worker, lowest CPU priority, 240p and 360p from 640x360): $TRANSCODED three-second videos in"
+    echo "$TRANSCODE_SECONDS s, $TRANSCODE_RATIO s of work per second of video, partly while the row \"while HLS transcodes run\" measured."
     echo "Counters after the like run: $DRIFT videos and $STATS_DRIFT users differ from the rows they count (0 and 0 = exact)."
     echo
     cat "$ROOT/manifest/docs/benchmarks-reading.md"

@@ -36,8 +36,20 @@ extension EndToEnd {
             String(url[url.range(of: "/media/")!.lowerBound...])
         }
 
-        @Test func aPublishedVideoBecomesPlayableHLS() async throws {
-            try await Stack.with { stack in
+        /// The storage backend's settings: local files, or the S3 emulator Scripts/test.sh starts.
+        func storage(_ backend: String) throws -> [String: String] {
+            guard backend == "s3" else { return [:] }
+            let endpoint = try #require(ProcessInfo.processInfo.environment["DOUYIN_TEST_S3_ENDPOINT"], "run Scripts/test.sh")
+            return [
+                "DOUYIN_STORAGE_BACKEND": "s3", "DOUYIN_STORAGE_S3_ENDPOINT": endpoint,
+                "DOUYIN_STORAGE_S3_BUCKET": "hls-\(UInt32.random(in: 0 ... .max))",
+                "DOUYIN_STORAGE_S3_ACCESS_KEY": "test", "DOUYIN_STORAGE_S3_SECRET_KEY": "test",
+            ]
+        }
+
+        @Test(arguments: ["local", "s3"])
+        func aPublishedVideoBecomesPlayableHLS(backend: String) async throws {
+            try await Stack.with(environment: try storage(backend)) { stack in
                 let api = stack.api
                 let author = try await api.register("streamer")
                 let id = try await api.publishClip(as: author, title: "with sound", media: TestMedia.clipWithSound)
@@ -82,6 +94,7 @@ extension EndToEnd {
                 // Deleting the video removes the renditions with it.
                 #expect(try await api.post("/douyin/publish/delete/", [("token", author.token), ("video_id", String(id))]).isSuccess)
                 #expect(try await api.get(path(of: hlsURL)).status == 404)
+                #expect(try await api.get(path(of: "\(base)/\(segment)")).status == 404)
                 let left = (try? FileManager.default.contentsOfDirectory(atPath: stack.mediaDirectory.appendingPathComponent("h").path)) ?? []
                 #expect(left.isEmpty, "\(left)")
             }

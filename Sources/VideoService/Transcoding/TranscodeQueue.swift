@@ -31,7 +31,8 @@ public struct TranscodeQueue: Sendable {
                 ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED
             )
             UPDATE video.transcode_jobs j
-            SET state = 'running', attempts = j.attempts + 1, lease_until = now() + make_interval(secs => \(lease.seconds))
+            SET state = 'running', attempts = j.attempts + 1, started_at = now(),
+                lease_until = now() + make_interval(secs => \(lease.seconds))
             FROM next, video.videos v
             WHERE j.video_id = next.video_id AND v.id = j.video_id
             RETURNING j.video_id, j.attempts, v.author_id, v.play_key

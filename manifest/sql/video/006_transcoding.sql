@@ -16,6 +16,7 @@ CREATE TABLE transcode_jobs (
     attempts    INT NOT NULL DEFAULT 0,
     run_after   TIMESTAMPTZ NOT NULL DEFAULT now(),
     lease_until TIMESTAMPTZ,
+    started_at  TIMESTAMPTZ,            -- when the latest claim began
     last_error  TEXT,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     finished_at TIMESTAMPTZ
