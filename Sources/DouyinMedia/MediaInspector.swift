@@ -19,6 +19,7 @@ public enum MediaInspector {
     /// positive duration and a first frame that decodes (API.md 6.5); returns
     /// the facts and a JPEG of that frame, scaled to fit `maxCoverSide`.
     public static func inspect(path: String, maxCoverSide: Int = 720) throws(MediaError) -> (info: MediaInfo, cover: [UInt8]) {
+        FFmpegLog.quieted
         var context: UnsafeMutablePointer<AVFormatContext>?
         let opened = avformat_open_input(&context, path, nil, nil)
         defer { avformat_close_input(&context) }

@@ -29,6 +29,7 @@ public enum HLSTranscoder {
     public static func transcode(
         input: String, into directory: String, smallCoverSide: Int = 240, isCancelled: () -> Bool = { false }
     ) throws(MediaError) -> HLSOutput {
+        FFmpegLog.quieted
         let session = try TranscodeSession(input: input, directory: directory)
         var smallCover: [UInt8]?
         try session.run(isCancelled: isCancelled) { (frame) throws(MediaError) in
