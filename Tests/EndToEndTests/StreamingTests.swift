@@ -59,6 +59,17 @@ extension EndToEnd {
 
                 let ready = try await transcoded(id, of: author, api)
                 let hlsURL = try #require(ready["hls_url"] as? String)
+                if backend == "local" {
+                    // The worker removes its working folder just after the result is recorded.
+                    let folder = stack.mediaDirectory.appendingPathComponent("tmp").path
+                    var scratch: [String] = []
+                    for _ in 0..<50 {
+                        scratch = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+                        if !scratch.contains(where: { $0.hasPrefix("hls-") }) { break }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    #expect(!scratch.contains { $0.hasPrefix("hls-") }, "the working folder is removed: \(scratch)")
+                }
                 let master = try await api.get(path(of: hlsURL))
                 #expect(master.status == 200)
                 #expect(master.headers.first(name: "content-type") == "application/vnd.apple.mpegurl")

@@ -79,6 +79,7 @@ struct TranscodeWorkers: Service, CustomStringConvertible {
         }
         let started = ContinuousClock.now
         let job = TranscodeJob(claim: claim, storage: storage, scratch: storage.scratchDirectory)
+        defer { job.removeScratch() }
         do {
             let finished = try await withLease(claim) { stop in
                 try await job.run(on: threads, isCancelled: stop)
@@ -106,7 +107,6 @@ struct TranscodeWorkers: Service, CustomStringConvertible {
                 "transcode failed", metadata: metadata.merging(["error": "\(error)", "retry": "\(retry.map { "\($0)" } ?? "no")"]) { $1 }
             )
         }
-        job.removeScratch()
     }
 
     /// Runs `body` while renewing the claim's lease; `body`'s stop flag turns true when the
