@@ -59,7 +59,9 @@ final class FrameScaler {
     static func fitted(width: Int, height: Int, maxSide: Int) -> (Int, Int) {
         guard width > 0, height > 0 else { return (0, 0) }
         let scale = min(1, Double(maxSide) / Double(max(width, height)))
-        let even = { (side: Double) in max(2, Int(side) & ~1) }
-        return (even(Double(width) * scale), even(Double(height) * scale))
+        return (even(Int(Double(width) * scale)), even(Int(Double(height) * scale)))
     }
+
+    /// 4:2:0 chroma wants even sides, at least 2.
+    static func even(_ side: Int) -> Int { max(2, side & ~1) }
 }

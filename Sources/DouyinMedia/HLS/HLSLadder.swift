@@ -32,12 +32,10 @@ public enum HLSLadder {
         return sides.map { side in
             let scale = Double(side.shortSide) / Double(short)
             return HLSRendition(
-                width: even(Int((Double(width) * scale).rounded())), height: even(Int((Double(height) * scale).rounded())),
+                width: FrameScaler.even(Int((Double(width) * scale).rounded())),
+                height: FrameScaler.even(Int((Double(height) * scale).rounded())),
                 maxBitRate: side.maxBitRate
             )
         }
     }
-
-    /// 4:2:0 chroma wants even sides.
-    private static func even(_ side: Int) -> Int { max(2, side & ~1) }
 }
