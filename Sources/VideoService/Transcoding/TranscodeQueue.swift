@@ -1,4 +1,3 @@
-import DouyinModels
 import DouyinObservability
 import DouyinPostgres
 
@@ -16,7 +15,6 @@ public struct TranscodeQueue: Sendable {
     public struct Claim: Sendable, Equatable {
         public var videoID: Int64
         public var attempt: Int
-        public var authorID: UserID
         public var playKey: String
     }
 
@@ -35,11 +33,11 @@ public struct TranscodeQueue: Sendable {
                 lease_until = now() + make_interval(secs => \(lease.seconds))
             FROM next, video.videos v
             WHERE j.video_id = next.video_id AND v.id = j.video_id
-            RETURNING j.video_id, j.attempts, v.author_id, v.play_key
+            RETURNING j.video_id, j.attempts, v.play_key
             """
         ).first else { return nil }
-        let (video, attempt, author, playKey) = try row.decode(Int64.self, Int.self, Int64.self, String.self)
-        return Claim(videoID: video, attempt: attempt, authorID: author, playKey: playKey)
+        let (video, attempt, playKey) = try row.decode(Int64.self, Int.self, String.self)
+        return Claim(videoID: video, attempt: attempt, playKey: playKey)
     }
 
     /// Extends the claim's lease; false when the job is no longer this claim's.

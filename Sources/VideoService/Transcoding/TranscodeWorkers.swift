@@ -90,7 +90,9 @@ struct TranscodeWorkers: Service, CustomStringConvertible {
                 logger.info("transcode result discarded (video deleted or claim lost)", metadata: metadata)
                 return
             }
-            await versions.changed(users: [claim.authorID])
+            // Only the feed's caches hold Video objects (lists are read fresh): moving the feed's
+            // version shows the URLs everywhere, and leaves the author's cached User alone.
+            await versions.changed()
             TranscodeMetrics.finished("done", after: started.duration(to: .now))
             logger.info("video transcoded", metadata: metadata.merging(["renditions": "\(finished.renditions)"]) { $1 })
         } catch {
