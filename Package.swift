@@ -54,7 +54,7 @@ let package = Package(
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: ["libssl-dev"]),
         systemLibrary(
             "CFFmpeg", pkgConfig: "libavformat",
-            apt: ["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]
+            apt: ["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libswresample-dev", "libavutil-dev"]
         ),
 
         // A bounded pool of blocking connections whose work runs off the event loops.

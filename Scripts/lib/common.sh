@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Debian packages the build, the services and the tests need.
 DOUYIN_PACKAGES=(
     pkg-config libpq-dev libhiredis-dev libssl-dev
-    libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+    libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev ffmpeg
     postgresql redis-server wrk curl python3 openssl
 )
 

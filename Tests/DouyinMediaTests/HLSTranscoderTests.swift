@@ -35,8 +35,8 @@ import Testing
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func make(_ arguments: [String]) throws -> String {
-        let path = directory.appendingPathComponent("source.mp4").path
+    func make(_ arguments: [String], as name: String = "source.mp4") throws -> String {
+        let path = directory.appendingPathComponent(name).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
         process.arguments = ["-v", "error", "-y"] + arguments + [path]
@@ -88,6 +88,37 @@ import Testing
             #expect(info.codec == "h264")
             #expect(abs(info.durationSeconds - 7) < 0.5)
         }
+    }
+
+    /// FLAC in Matroska: HLS cannot carry FLAC, so the sound is made AAC for every rendition.
+    @Test func soundInAnotherCodecIsMadeAAC() throws {
+        let source = try make([
+            "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050",
+            "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "flac", "-ac", "1", "-shortest",
+        ], as: "source.mkv")
+        let folder = try output()
+        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        #expect(result.hasAudio)
+        let variants = try playlist("\(folder)/\(result.masterPlaylist)").filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }
+        #expect(variants.count == 2 && variants.allSatisfy { $0.contains("mp4a.40.2") }, "AAC in every variant: \(variants)")
+        // The sound lasts as long as the picture, read back from a rendition.
+        let (info, _) = try MediaInspector.inspect(path: "\(folder)/r1.m3u8")
+        #expect(abs(info.durationSeconds - 4) < 0.5)
+        // ffprobe (a test tool here) finds AAC frames for the whole four seconds: 22,050 Hz / 1,024.
+        let probe = Process()
+        let output = Pipe()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
+        probe.arguments = [
+            "-v", "error", "-select_streams", "a", "-count_packets", "-show_entries", "stream=codec_name,nb_read_packets",
+            "-of", "csv=p=0", "\(folder)/r1.m3u8",
+        ]
+        probe.standardOutput = output
+        try probe.run()
+        probe.waitUntilExit()
+        let fields = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
+        #expect(fields.first == "aac")
+        #expect((80...95).contains(Int(fields.last ?? "") ?? 0), "\(fields)")
     }
 
     @Test func aSilentSmallVideoGetsOneRendition() throws {

@@ -3,6 +3,8 @@
 #include <libswscale/swscale.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
+#include <libavutil/audio_fifo.h>
+#include <libswresample/swresample.h>
 
 // Function-like macros do not import into Swift.
 static inline int douyin_averror_eagain(void) { return AVERROR(EAGAIN); }

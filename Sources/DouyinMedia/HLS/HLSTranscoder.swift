@@ -7,14 +7,15 @@ public struct HLSOutput: Sendable, Equatable {
     public var renditions: [HLSRendition]
     /// The first frame as a JPEG for lists (`HLSTranscoder`'s `smallCoverSide`).
     public var smallCover: [UInt8]
-    /// Whether the renditions carry the source's audio (copied when it is AAC or MP3).
+    /// Whether the renditions carry the source's sound (copied when it is AAC or MP3, else made AAC).
     public var hasAudio: Bool
 }
 
 /// Makes HLS renditions of a video in-process: decodes it once with libavcodec, scales each
 /// frame per rendition with libswscale, encodes H.264 with libx264 (keyframes every two
-/// seconds, so segments are 2 to 4 s), and lets libavformat's HLS muxer write the segments,
-/// the media playlists and the master playlist.
+/// seconds, so segments are 2 to 4 s), carries the sound over (AAC and MP3 as they are, any
+/// other through `AACTranscoder`), and lets libavformat's HLS muxer write the segments, the
+/// media playlists and the master playlist.
 ///
 /// Blocking and CPU-heavy for as long as the video plays or longer: callers run it on a
 /// thread of their own, never on an event loop or the shared pool.
@@ -37,15 +38,27 @@ public enum HLSTranscoder {
         }
         guard let smallCover else { throw .undecodable("no frame decoded") }
         return HLSOutput(
-            masterPlaylist: masterPlaylist, renditions: session.renditions, smallCover: smallCover, hasAudio: session.audioInput != nil
+            masterPlaylist: masterPlaylist, renditions: session.renditions, smallCover: smallCover, hasAudio: session.sound != nil
         )
     }
 }
 
 /// The libav objects of one transcode, freed together.
 final class TranscodeSession {
+    /// The source's sound and how it reaches the renditions.
+    enum Sound {
+        case copied(UnsafeMutablePointer<AVStream>)
+        case encoded(UnsafeMutablePointer<AVStream>, AACTranscoder)
+
+        var stream: UnsafeMutablePointer<AVStream> {
+            switch self {
+            case .copied(let stream), .encoded(let stream, _): stream
+            }
+        }
+    }
+
     let renditions: [HLSRendition]
-    let audioInput: Int32?
+    let sound: Sound?
     private var input: UnsafeMutablePointer<AVFormatContext>?
     private var output: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -66,10 +79,10 @@ final class TranscodeSession {
         guard avformat_find_stream_info(input, nil) >= 0 else { throw .notMedia("no stream information") }
         guard let (videoIndex, videoStream) = MediaInspector.videoStream(input) else { throw .noVideoStream }
         videoInput = videoIndex
-        let audioIndex = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, videoIndex, nil, 0)
-        let copiable = [AV_CODEC_ID_AAC, AV_CODEC_ID_MP3]
-        audioInput = audioIndex >= 0 && copiable.contains(input.pointee.streams[Int(audioIndex)]!.pointee.codecpar.pointee.codec_id)
-            ? audioIndex : nil
+        let created = avformat_alloc_output_context2(&output, nil, "hls", "\(directory)/r%v.m3u8")
+        guard created >= 0, let output else { throw .transcodeFailed("no HLS muxer: \(MediaInspector.errorText(created))") }
+        let globalHeader = output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
+        sound = Self.sound(of: input, besides: videoIndex, globalHeader: globalHeader)
         guard packet != nil, encoded != nil, frame != nil else { throw .transcodeFailed("out of memory") }
 
         guard let codec = avcodec_find_decoder(videoStream.pointee.codecpar.pointee.codec_id) else {
@@ -84,14 +97,11 @@ final class TranscodeSession {
         renditions = HLSLadder.renditions(sourceWidth: Int(decoder.pointee.width), sourceHeight: Int(decoder.pointee.height))
         guard !renditions.isEmpty else { throw .undecodable("the video stream has no size") }
 
-        let created = avformat_alloc_output_context2(&output, nil, "hls", "\(directory)/r%v.m3u8")
-        guard created >= 0, let output else { throw .transcodeFailed("no HLS muxer: \(MediaInspector.errorText(created))") }
         var frameRate = av_guess_frame_rate(input, videoStream, nil)
         if frameRate.num <= 0 || frameRate.den <= 0 { frameRate = AVRational(num: 25, den: 1) }
         for rendition in renditions {
             let encoder = try Self.openEncoder(
-                rendition, timeBase: videoStream.pointee.time_base, frameRate: frameRate,
-                globalHeader: output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
+                rendition, timeBase: videoStream.pointee.time_base, frameRate: frameRate, globalHeader: globalHeader
             )
             encoders.append(encoder)
             scalers.append(try FrameScaler(width: rendition.width, height: rendition.height, pixelFormat: AV_PIX_FMT_YUV420P))
@@ -101,13 +111,17 @@ final class TranscodeSession {
             stream.pointee.time_base = encoder.pointee.time_base
             stream.pointee.codecpar.pointee.bit_rate = Int64(rendition.maxBitRate)  // the master playlist's BANDWIDTH
             videoOutputs.append(stream.pointee.index)
-            if let audioInput {
-                let source = input.pointee.streams[Int(audioInput)]!
-                guard let stream = avformat_new_stream(output, nil), avcodec_parameters_copy(stream.pointee.codecpar, source.pointee.codecpar) >= 0 else {
-                    throw .transcodeFailed("out of memory")
+            if let sound {
+                guard let stream = avformat_new_stream(output, nil) else { throw .transcodeFailed("out of memory") }
+                switch sound {
+                case .copied(let source):
+                    guard avcodec_parameters_copy(stream.pointee.codecpar, source.pointee.codecpar) >= 0 else { throw .transcodeFailed("out of memory") }
+                    stream.pointee.codecpar.pointee.codec_tag = 0
+                    stream.pointee.time_base = source.pointee.time_base
+                case .encoded(_, let encoder):
+                    try encoder.describe(stream.pointee.codecpar)
+                    stream.pointee.time_base = encoder.timeBase
                 }
-                stream.pointee.codecpar.pointee.codec_tag = 0
-                stream.pointee.time_base = source.pointee.time_base
                 if stream.pointee.codecpar.pointee.bit_rate <= 0 { stream.pointee.codecpar.pointee.bit_rate = 128_000 }
                 audioOutputs.append(stream.pointee.index)
             }
@@ -115,7 +129,7 @@ final class TranscodeSession {
 
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
-        let variants = renditions.indices.map { audioInput == nil ? "v:\($0)" : "v:\($0),a:\($0)" }
+        let variants = renditions.indices.map { sound == nil ? "v:\($0)" : "v:\($0),a:\($0)" }
         for (key, value) in [
             ("hls_time", "\(HLSTranscoder.segmentSeconds)"), ("hls_playlist_type", "vod"), ("hls_flags", "independent_segments"),
             ("hls_segment_filename", "\(directory)/r%v-%03d.ts"), ("master_pl_name", HLSTranscoder.masterPlaylist),
@@ -125,6 +139,17 @@ final class TranscodeSession {
         }
         let written = avformat_write_header(output, &options)
         guard written >= 0 else { throw .transcodeFailed("HLS muxer would not start: \(MediaInspector.errorText(written))") }
+    }
+
+    /// The best sound stream, if any: copied when HLS carries it as it is, else made AAC
+    /// (a sound that will not decode leaves the renditions silent rather than failing them).
+    private static func sound(
+        of input: UnsafeMutablePointer<AVFormatContext>, besides video: Int32, globalHeader: Bool
+    ) -> Sound? {
+        let index = av_find_best_stream(input, AVMEDIA_TYPE_AUDIO, -1, video, nil, 0)
+        guard index >= 0, let stream = input.pointee.streams[Int(index)] else { return nil }
+        if [AV_CODEC_ID_AAC, AV_CODEC_ID_MP3].contains(stream.pointee.codecpar.pointee.codec_id) { return .copied(stream) }
+        return (try? AACTranscoder(stream: stream, globalHeader: globalHeader)).map { .encoded(stream, $0) }
     }
 
     private static func openEncoder(
@@ -180,12 +205,18 @@ final class TranscodeSession {
                 // A corrupt packet is skipped, as players do; the decoder resynchronises.
                 guard avcodec_send_packet(decoder, packet) >= 0 else { continue }
                 try receiveFrames(decoded)
-            } else if let audioInput, packet.pointee.stream_index == audioInput {
-                try copyAudio(packet, from: input.pointee.streams[Int(audioInput)]!)
+            } else if let sound, packet.pointee.stream_index == sound.stream.pointee.index {
+                switch sound {
+                case .copied(let source): try writeAudio(packet, from: source.pointee.time_base)
+                case .encoded(_, let encoder): try encoder.transcode(packet) { (aac) throws(MediaError) in try writeAudio(aac, from: encoder.timeBase) }
+                }
             }
         }
         avcodec_send_packet(decoder, nil)
         try receiveFrames(decoded)
+        if case .encoded(_, let encoder) = sound {
+            try encoder.transcode(nil) { (aac) throws(MediaError) in try writeAudio(aac, from: encoder.timeBase) }
+        }
         for index in encoders.indices {
             avcodec_send_frame(encoders[index], nil)
             try writeEncoded(index)
@@ -227,7 +258,8 @@ final class TranscodeSession {
         }
     }
 
-    private func copyAudio(_ packet: UnsafeMutablePointer<AVPacket>, from source: UnsafeMutablePointer<AVStream>) throws(MediaError) {
+    /// One sound packet into every rendition.
+    private func writeAudio(_ packet: UnsafeMutablePointer<AVPacket>, from timeBase: AVRational) throws(MediaError) {
         guard let output else { return }
         for target in audioOutputs {
             var copy = av_packet_clone(packet)
@@ -235,7 +267,7 @@ final class TranscodeSession {
             guard let copy else { throw .transcodeFailed("out of memory") }
             copy.pointee.stream_index = target
             copy.pointee.pos = -1
-            av_packet_rescale_ts(copy, source.pointee.time_base, output.pointee.streams[Int(target)]!.pointee.time_base)
+            av_packet_rescale_ts(copy, timeBase, output.pointee.streams[Int(target)]!.pointee.time_base)
             let written = av_interleaved_write_frame(output, copy)
             guard written >= 0 else { throw .transcodeFailed("writing a segment failed: \(MediaInspector.errorText(written))") }
         }
