@@ -16,14 +16,15 @@ struct RegistryTests {
     }
 
     /// Readers drop an instance whose expiry passed on the registry's clock, before Redis
-    /// expires its key: driven by a clock the test moves, not by waiting.
+    /// expires its key: driven by a clock the test moves, not by waiting. The ttl is long,
+    /// so Redis's own expiry (on the real clock) never comes first on a slow machine.
     @Test func expiredInstanceDisappears() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let clock = DrivenWallClock(start: ServiceRegistry.wallClockMilliseconds())
         let registry = ServiceRegistry(redis: redis, now: clock.now)
         let record = instance()
-        try await registry.register(record, ttl: .seconds(3))
-        clock.advance(by: .milliseconds(2_999))
+        try await registry.register(record, ttl: .seconds(60))
+        clock.advance(by: .milliseconds(59_999))
         #expect(try await registry.instances(of: .chat).contains(record))
         clock.advance(by: .milliseconds(2))
         #expect(try await !registry.instances(of: .chat).contains(record))
@@ -31,7 +32,8 @@ struct RegistryTests {
     }
 
     /// Every ttl/3 a heartbeat moves the expiry on, so a live instance never expires; one
-    /// that stops beating is gone a ttl after its last beat.
+    /// that stops beating is gone a ttl after its last beat. (A ttl of 30 s: each beat's key
+    /// also expires in Redis on the real clock, which must not come first on a slow machine.)
     @Test func heartbeatsKeepAnInstanceListedUntilTheyStop() async throws {
         let redis = RedisClient(try TestServers.redisConfiguration())
         let clock = DrivenWallClock(start: ServiceRegistry.wallClockMilliseconds())
@@ -42,19 +44,19 @@ struct RegistryTests {
         ports.setRPC(2)
         let record = instance()
         let registration = RegistrationService(
-            registry: registry, ports: ports, ttl: .seconds(3), logger: Logger(label: "test"), sleep: sleeps.sleep
+            registry: registry, ports: ports, ttl: .seconds(30), logger: Logger(label: "test"), sleep: sleeps.sleep
         ) { _, _ in record }
         let group = ServiceGroup(configuration: .init(services: [.init(service: registration)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
 
-        #expect(await sleeps.nextSleep() == .seconds(1), "the next beat is a third of the ttl away")
+        #expect(await sleeps.nextSleep() == .seconds(10), "the next beat is a third of the ttl away")
         for _ in 0..<6 {
-            clock.advance(by: .seconds(1))
+            clock.advance(by: .seconds(10))
             sleeps.release()
-            #expect(await sleeps.nextSleep() == .seconds(1))
-            #expect(try await registry.instances(of: .chat).contains(record), "six seconds on, still listed")
+            #expect(await sleeps.nextSleep() == .seconds(10))
+            #expect(try await registry.instances(of: .chat).contains(record), "a minute on, still listed")
         }
-        clock.advance(by: .milliseconds(3_001))
+        clock.advance(by: .milliseconds(30_001))
         #expect(try await !registry.instances(of: .chat).contains(record), "no beat for a whole ttl: expired")
 
         await group.triggerGracefulShutdown()
