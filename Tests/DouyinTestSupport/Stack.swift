@@ -20,7 +20,8 @@ public final class Stack: @unchecked Sendable {
     private let lock = NSLock()
     private var processes: [(name: String, process: Process)] = []
     /// Per service process started: its service and the port of its admin listener.
-    private var adminPorts: [String: (service: ServiceName, port: Int)] = [:]
+    /// Which service each started process runs, by its name.
+    private var services: [String: ServiceName] = [:]
 
     /// Starts a stack, runs `body`, and always stops the stack afterwards.
     public static func with<T>(
@@ -145,9 +146,10 @@ public final class Stack: @unchecked Sendable {
     public func start(_ service: ServiceName, name: String? = nil, environment extra: [String: String] = [:]) throws {
         var environment = self.environment.merging(extra) { _, new in new }
         environment["DOUYIN_HTTP_PORT"] = service == .gateway ? String(URL(string: gatewayURL)!.port!) : "0"
-        let adminPort = try Self.freePort()
-        environment["DOUYIN_ADMIN_PORT"] = String(adminPort)
-        lock.withLock { adminPorts[name ?? service.rawValue] = (service, adminPort) }
+        // Any free port, read back from the log: a port picked here and bound later could be
+        // taken meanwhile by any process's outgoing connection.
+        environment["DOUYIN_ADMIN_PORT"] = "0"
+        lock.withLock { services[name ?? service.rawValue] = service }
         try launch(
             name: name ?? service.rawValue,
             executable: Self.binaryDirectory.appendingPathComponent("douyin-\(service.rawValue)"),
@@ -209,23 +211,43 @@ public final class Stack: @unchecked Sendable {
     }
 
     /// The admin listener (`/metrics`, `/readyz`, `/healthz`) of every running process of `service`.
-    public func adminURLs(of service: ServiceName) -> [String] {
-        lock.withLock {
+    public func adminURLs(of service: ServiceName) async -> [String] {
+        let names = lock.withLock {
             let running = Set(processes.filter { $0.process.isRunning }.map(\.name))
-            return adminPorts.filter { $0.value.service == service && running.contains($0.key) }
-                .sorted { $0.key < $1.key }.map { "http://127.0.0.1:\($0.value.port)" }
+            return services.filter { $0.value == service && running.contains($0.key) }.keys.sorted()
+        }
+        var urls: [String] = []
+        for name in names {
+            if let url = await adminURL(of: name) { urls.append(url) }
+        }
+        return urls
+    }
+
+    /// The admin listener of the process called `name` (`service`, or the name it was started
+    /// under), from the address it logged when listening; nil if it has not within `timeout`.
+    public func adminURL(of name: String, within timeout: Duration = .seconds(10)) async -> String? {
+        let end = ContinuousClock.now + timeout
+        while true {
+            if let port = Self.adminPort(loggedIn: log(of: name)) { return "http://127.0.0.1:\(port)" }
+            guard ContinuousClock.now < end else { return nil }
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    /// The admin listener of the process called `name` (`service`, or the name it was started under).
-    public func adminURL(of name: String) -> String? {
-        lock.withLock { adminPorts[name].map { "http://127.0.0.1:\($0.port)" } }
+    /// The port of the last "admin listener" line of a process's JSON log.
+    static func adminPort(loggedIn log: String) -> Int? {
+        for line in log.split(separator: "\n").reversed() where line.contains(#""msg":"admin listener"#) {
+            guard let start = line.range(of: #""address":""#) else { continue }
+            let address = line[start.upperBound...].prefix { $0 != "\"" }
+            if let port = address.split(separator: ":").last.flatMap({ Int($0) }) { return port }
+        }
+        return nil
     }
 
     /// The sum of a Prometheus counter over the series whose labels contain `matching`, on every instance of `service`.
     public func counter(_ name: String, matching: String, on service: ServiceName) async throws -> Double {
         var total = 0.0
-        for url in adminURLs(of: service) {
+        for url in await adminURLs(of: service) {
             let text = try await APIClient(baseURL: url).get("/metrics").text
             for line in text.split(separator: "\n") where line.hasPrefix(name + "{") && line.contains(matching) {
                 total += line.split(separator: " ").last.flatMap { Double($0) } ?? 0

@@ -28,7 +28,7 @@ extension EndToEnd {
                 let account = try await stack.api.register("admin-port")
                 _ = try await stack.api.get("/douyin/user/", [("user_id", account.idString), ("token", account.token)])
                 for service in ServiceName.allCases {
-                    let admin = APIClient(baseURL: try #require(stack.adminURL(of: service.rawValue)))
+                    let admin = APIClient(baseURL: try #require(await stack.adminURL(of: service.rawValue)))
                     #expect(try await admin.get("/healthz").isSuccess, "\(service)")
                     #expect(try await admin.get("/readyz").isSuccess, "\(service)")
                     let metrics = try await admin.get("/metrics")
@@ -38,7 +38,7 @@ extension EndToEnd {
                     // Only those three: the API is not served here.
                     #expect(try await admin.get("/douyin/feed/").status == 404, "\(service)")
                 }
-                let gateway = try await APIClient(baseURL: try #require(stack.adminURL(of: "gateway"))).get("/metrics").text
+                let gateway = try await APIClient(baseURL: try #require(await stack.adminURL(of: "gateway"))).get("/metrics").text
                 #expect(gateway.contains("hb_requests{http_route=\"/douyin/user\""), "the API's requests are counted on the admin port")
             }
         }

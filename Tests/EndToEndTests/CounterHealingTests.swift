@@ -54,7 +54,7 @@ extension EndToEnd {
                     ("video", #"douyin_counter_repairs_total{table="video.user_stats",counter="total_favorited"}"#),
                     ("user", #"douyin_counter_repairs_total{table="users.profiles",counter="follower_count"}"#),
                 ] {
-                    let metrics = try await APIClient(baseURL: try #require(stack.adminURL(of: service))).get("/metrics").text
+                    let metrics = try await APIClient(baseURL: try #require(await stack.adminURL(of: service))).get("/metrics").text
                     #expect(metrics.contains(series), "\(series) missing on \(service)")
                 }
                 #expect(await stack.logs("video", contain: "counter repaired"))
@@ -64,7 +64,7 @@ extension EndToEnd {
 
         /// The drift the last pass found on `service`, from its gauge (nil before any pass).
         func drift(_ stack: Stack, _ service: String) async throws -> Double? {
-            let metrics = try await APIClient(baseURL: try #require(stack.adminURL(of: service))).get("/metrics").text
+            let metrics = try await APIClient(baseURL: try #require(await stack.adminURL(of: service))).get("/metrics").text
             let values = metrics.split(separator: "\n").filter { $0.hasPrefix("douyin_counter_drift{") }
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
             return values.isEmpty ? nil : values.reduce(0, +)

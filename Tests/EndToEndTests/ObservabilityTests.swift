@@ -56,7 +56,7 @@ extension EndToEnd {
             try await Stack.with { stack in
                 let account = try await stack.api.register("metered")
                 _ = try await stack.api.get("/douyin/user/", [("user_id", account.idString), ("token", account.token)])
-                let admin = try #require(stack.adminURL(of: "user"))
+                let admin = try #require(await stack.adminURL(of: "user"))
                 let metrics = try await APIClient(baseURL: admin).get("/metrics").text
                 for series in [
                     "douyin_rpc_server_requests_total", "douyin_rpc_client_requests_total", "douyin_pool_connections",
@@ -87,7 +87,7 @@ extension EndToEnd {
                 try await client.shutdown()
                 #expect(response.status.code == 400)
                 #expect(String(buffer: body).contains("\"status_code\":10001"))
-                let metrics = try await APIClient(baseURL: try #require(stack.adminURL(of: "gateway"))).get("/metrics").text
+                let metrics = try await APIClient(baseURL: try #require(await stack.adminURL(of: "gateway"))).get("/metrics").text
                 #expect(!metrics.contains("PURGE") && !metrics.contains("PROPFIND"))
                 #expect(metrics.contains("http_request_method=\"_OTHER\""))
             }

@@ -29,7 +29,7 @@ extension EndToEnd {
         }
 
         func counters(_ service: ServiceName, _ stack: Stack) async throws -> Cost {
-            let admin = try #require(stack.adminURLs(of: service).first)
+            let admin = try #require(await stack.adminURLs(of: service).first)
             let metrics = try await APIClient(baseURL: admin).get("/metrics").text
             return Cost(
                 statements: Self.total("douyin_postgres_statements_total", in: metrics),
