@@ -37,12 +37,7 @@ import Testing
 
     func make(_ arguments: [String], as name: String = "source.mp4") throws -> String {
         let path = directory.appendingPathComponent(name).path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y"] + arguments + [path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try FFmpegCommand.make(arguments, at: path)
         return path
     }
 

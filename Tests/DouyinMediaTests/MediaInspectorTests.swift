@@ -13,16 +13,9 @@ import Testing
 
     func make(_ name: String, _ arguments: [String]) throws -> String {
         let path = directory.appendingPathComponent(name).path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        process.arguments = ["-v", "error", "-y"] + arguments + [path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FFmpegFailed() }
+        try FFmpegCommand.make(arguments, at: path)
         return path
     }
-
-    struct FFmpegFailed: Error {}
 
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let url = directory.appendingPathComponent(name)
