@@ -216,7 +216,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinDiscovery", "DouyinIdentity", "DouyinObservability",
-                "DouyinModels", "DouyinCrypto", "DouyinWebSocket",
+                "DouyinModels", "DouyinCrypto", "DouyinWebSocket", "DouyinNIO",
                 hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -287,8 +287,10 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "DouyinCrypto", "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC",
-                hummingbird, nioCore, nioLocks, httpTypes, log,
+                "Gateway", "DouyinCrypto", "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC", "DouyinTestSupport",
+                hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

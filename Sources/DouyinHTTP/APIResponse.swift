@@ -89,11 +89,19 @@ extension Response {
 
     /// The error envelope for `error`, with the HTTP status its code maps to.
     public static func error(_ error: DouyinError) -> Response {
-        var headers: HTTPFields = [:]
-        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
-        return .json(StatusEnvelope(error), status: .init(code: error.code.httpStatus), headers: headers)
+        let answer = error.answer
+        return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
     }
 
     /// `{"status_code":0,"status_msg":""}`.
     public static var success: Response { .json(StatusEnvelope()) }
+}
+
+extension DouyinError {
+    /// The error envelope with the HTTP status its code maps to, as the parts of an answer.
+    public var answer: (status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer) {
+        var headers: HTTPFields = [.contentType: Response.jsonContentType]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return (.init(code: code.httpStatus), headers, Response.encodeJSON(StatusEnvelope(self)))
+    }
 }

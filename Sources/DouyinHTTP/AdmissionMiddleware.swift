@@ -42,10 +42,9 @@ public final class RateLimiter: Sendable {
 
 /// Refuses work the process cannot take: too many requests in flight (503),
 /// or too many from one client address (429). Both answer at once with the JSON
-/// envelope instead of letting queues grow.
-public struct AdmissionMiddleware: RouterMiddleware {
-    public typealias Context = DouyinRequestContext
-
+/// envelope instead of letting queues grow. One per process: every path that
+/// serves requests enters through the same count.
+public final class Admission: Sendable {
     let limiter: RateLimiter?
     let maxInFlight: Int
     private let inFlight = NIOLockedValueBox(0)
@@ -55,17 +54,41 @@ public struct AdmissionMiddleware: RouterMiddleware {
         self.maxInFlight = maxInFlight
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let limiter, !limiter.admit(context.clientAddress ?? "unknown") {
-            return .error(DouyinError(.rateLimited, retryAfter: 1))
+    /// Takes a place for a request from `client`, or says why not; call `leave` when it is answered.
+    public func enter(client: String?) -> DouyinError? {
+        if let limiter, !limiter.admit(client ?? "unknown") {
+            return DouyinError(.rateLimited, retryAfter: 1)
         }
         let admitted = inFlight.withLockedValue { count in
             guard count < maxInFlight else { return false }
             count += 1
             return true
         }
-        guard admitted else { return .error(DouyinError(.serviceUnavailable, "overloaded, try again")) }
-        defer { inFlight.withLockedValue { $0 -= 1 } }
+        return admitted ? nil : DouyinError(.serviceUnavailable, "overloaded, try again")
+    }
+
+    public func leave() {
+        inFlight.withLockedValue { $0 -= 1 }
+    }
+}
+
+/// `Admission` in front of a router.
+public struct AdmissionMiddleware: RouterMiddleware {
+    public typealias Context = DouyinRequestContext
+
+    let admission: Admission
+
+    public init(_ admission: Admission) {
+        self.admission = admission
+    }
+
+    public init(limiter: RateLimiter?, maxInFlight: Int) {
+        self.init(Admission(limiter: limiter, maxInFlight: maxInFlight))
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let refusal = admission.enter(client: context.clientAddress) { return .error(refusal) }
+        defer { admission.leave() }
         return try await next(request, context)
     }
 }

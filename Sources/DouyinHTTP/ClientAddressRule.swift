@@ -10,12 +10,16 @@ public enum ClientAddressRule: Sendable {
     case behindGateway
 
     public func clientAddress(of request: Request, peer: String?) -> String? {
+        clientAddress(headers: request.headers, peer: peer)
+    }
+
+    public func clientAddress(headers: HTTPFields, peer: String?) -> String? {
         switch self {
         case .edge(let proxies):
             guard !proxies.isEmpty else { return peer }
-            return proxies.clientAddress(peer: peer, forwardedFor: request.headers[values: .forwardedFor])
+            return proxies.clientAddress(peer: peer, forwardedFor: headers[values: .forwardedFor])
         case .behindGateway:
-            return request.headers[.douyinClientAddress] ?? peer
+            return headers[.douyinClientAddress] ?? peer
         }
     }
 }

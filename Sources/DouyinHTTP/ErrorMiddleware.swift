@@ -15,21 +15,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let failure: DouyinError
         do {
             return try await next(request, context)
-        } catch let error as DouyinError {
-            // Failures of the system itself are worth a line; a caller's mistakes are not.
-            if error.code == .internalError || error.code == .badUpstreamAnswer {
-                context.logger.error("request failed", metadata: ["error": "\(error)"])
-            }
-            failure = error
-        } catch let error as any HTTPResponseError {
-            failure = Self.translate(error, request: request)
-        } catch is HTTPParserError {
-            // A body that breaks HTTP/1 framing part way (a chunk size that is not hex): the
-            // client's fault, found while the handler read the body.
-            failure = DouyinError(.invalidParameter, "malformed HTTP request")
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            failure = DouyinError(.internalError)
+            failure = FailureReport.envelope(for: error, logger: context.logger) { Self.translate($0, request: request) }
         }
         var response = Response.error(failure)
         // A 405 names what the path does answer (RFC 9110).
@@ -52,6 +39,33 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .contentTooLarge: return DouyinError(.payloadTooLarge)
         case .badRequest: return DouyinError(.invalidParameter, (error as? HTTPError)?.body ?? "bad request")
         default: return DouyinError(.internalError)
+        }
+    }
+}
+
+/// What a failed request answers, wherever it failed.
+public enum FailureReport {
+    /// `error` as the contract's error. Failures of the system itself are worth a line
+    /// in the log; a caller's mistakes are not.
+    /// - Parameter translating: the meaning of Hummingbird's own errors (a router's 404, a body too large).
+    public static func envelope(
+        for error: any Error, logger: Logger, translating: (any HTTPResponseError) -> DouyinError = { _ in DouyinError(.internalError) }
+    ) -> DouyinError {
+        switch error {
+        case let error as DouyinError:
+            if error.code == .internalError || error.code == .badUpstreamAnswer {
+                logger.error("request failed", metadata: ["error": "\(error)"])
+            }
+            return error
+        case let error as any HTTPResponseError:
+            return translating(error)
+        case is HTTPParserError:
+            // A body that breaks HTTP/1 framing part way (a chunk size that is not hex): the
+            // client's fault, found while the handler read the body.
+            return DouyinError(.invalidParameter, "malformed HTTP request")
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return DouyinError(.internalError)
         }
     }
 }

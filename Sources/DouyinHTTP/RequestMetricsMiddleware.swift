@@ -10,6 +10,29 @@ import Metrics
 /// head first and body second, one more socket write per response. So the
 /// duration of a streamed body (uploads, media) stops at its first byte.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let metrics = HTTPServerMetrics()
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let timer = RequestTimer()
+        let method = request.method
+        let active = metrics.started(method)
+        defer { active.decrement() }
+        do {
+            let response = try await next(request, context)
+            metrics.answered(route: context.endpointPath ?? "Unknown", method: method, status: response.status, after: timer.elapsed)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            metrics.failed(route: context.endpointPath ?? "NotFound", method: method, status: status, after: timer.elapsed)
+            throw error
+        }
+    }
+}
+
+/// The request series of one HTTP server, by route, method and status.
+public struct HTTPServerMetrics: Sendable {
     private let endpoints = MetricCache(EndpointSeries.init)
     private let active = MetricCache { (method: String) in
         Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method)])
@@ -17,27 +40,22 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
 
     public init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let timer = RequestTimer()
-        let method = request.method.telemetryName
-        let active = active[method]
-        active.increment()
-        defer { active.decrement() }
-        let status: HTTPResponse.Status
-        do {
-            let response = try await next(request, context)
-            status = response.status
-            endpoints[.init(route: context.endpointPath ?? "Unknown", method: method, status: status)]
-                .record(timer.elapsed, failed: false)
-            return response
-        } catch {
-            status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            endpoints[.init(route: context.endpointPath ?? "NotFound", method: method, status: status)]
-                .record(timer.elapsed, failed: true)
-            throw error
-        }
+    /// Counts the request as active; decrement the meter when it is answered.
+    public func started(_ method: HTTPRequest.Method) -> Meter {
+        let meter = active[method.telemetryName]
+        meter.increment()
+        return meter
     }
 
+    /// A request answered (whatever its status).
+    public func answered(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, after elapsed: Duration) {
+        endpoints[.init(route: route, method: method.telemetryName, status: status)].record(elapsed, failed: false)
+    }
+
+    /// A request whose handler threw instead of answering.
+    public func failed(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, after elapsed: Duration) {
+        endpoints[.init(route: route, method: method.telemetryName, status: status)].record(elapsed, failed: true)
+    }
 }
 
 /// The series of one route, method and status.

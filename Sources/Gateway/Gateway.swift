@@ -41,10 +41,11 @@ public enum Gateway {
             host.healthRoutes.addLiveness(to: router)
             // Defaults far above API.md's floor (2,000 req/s from one address must pass).
             let rate = try config.settings.double("gateway.rate_per_address", default: 20_000, in: 0...1e9)
-            router.add(middleware: AdmissionMiddleware(
+            let admission = Admission(
                 limiter: rate > 0 ? RateLimiter(rate: rate, burst: rate, maxClients: config.cacheSizes.clients) : nil,
                 maxInFlight: try config.settings.int("gateway.max_in_flight", default: 8_192, in: 1...1_000_000)
-            ))
+            )
+            router.add(middleware: AdmissionMiddleware(admission))
             APIDescriptionRoute(directory: config.settings.string("docs_dir", default: "manifest/docs"), logger: host.logger)
                 .add(to: router)
             let authenticator = GatewayAuthenticator(keys: host.authKeys)
@@ -58,15 +59,16 @@ public enum Gateway {
                 )
             }
             host.own("forwarding rpc clients") { for rpc in forwarding.values { await rpc.shutdown() } }
-            GatewayRoutes(
-                authenticator: authenticator,
-                proxy: UpstreamProxy(
-                    client: client,
-                    services: forwarding,
-                    internalSecret: config.internalSecret,
-                    streamingTimeout: .seconds(600)
-                )
-            ).add(to: router)
+            let proxy = UpstreamProxy(
+                client: client, services: forwarding, internalSecret: config.internalSecret, streamingTimeout: .seconds(600)
+            )
+            GatewayRoutes(authenticator: authenticator, proxy: proxy).add(to: router)
+            // The API's form requests are answered in the pipeline, ahead of the router (same rules, same records).
+            let forwarder = APIForwarder(
+                authenticator: authenticator, proxy: proxy, admission: admission, clientAddress: clientAddress,
+                timeout: config.requestTimeout, accessLog: host.accessLog, spans: host.spans, metrics: HTTPServerMetrics(),
+                logger: host.logger
+            )
 
             let socketSettings = try WebSocketSettings(config.settings)
             let sockets = Router(context: GatewaySocketContext.self)
@@ -76,7 +78,7 @@ public enum Gateway {
             ).add(to: sockets)
             try await host.run(
                 router,
-                server: .webSocketUpgrading(sockets: sockets, settings: socketSettings, additionalChannelHandlers: { [ExpectContinueHandler()] }) {
+                server: .webSocketUpgrading(sockets: sockets, settings: socketSettings, additionalChannelHandlers: { [ExpectContinueHandler(), APIForwardingHandler(forwarder: forwarder)] }) {
                     // The token is checked before the upgrade is made, so a refused one costs no socket.
                     UpgradeGated(base: $0) { query, authorization in
                         await authenticator.admitsSocket(query: query, authorization: authorization)

@@ -72,37 +72,49 @@ struct UpstreamProxy: Sendable {
     private func exchange(
         _ request: Request, body: ByteBuffer, service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
+        let answer = try await exchange(
+            request.head, body: body, service: service, identity: identity, clientAddress: context.clientAddress, logger: context.logger
+        )
+        return Response(status: answer.status, headers: answer.headerFields, body: ResponseBody(byteBuffer: answer.body))
+    }
+
+    /// The buffered path on the parts of a request: its head and whole body. The
+    /// answer's hop-by-hop headers are gone; the caller frames its body.
+    func exchange(
+        _ head: HTTPRequest, body: ByteBuffer, service: ServiceName, identity: GatewayIdentity, clientAddress: String?, logger: Logger
+    ) async throws -> ForwardedHTTP.Response {
         let forwarded = ForwardedHTTP.Request(
-            method: request.method, path: request.uri.string,
-            headerFields: forwardedHeaders(request, identity: identity, context: context), body: body
+            method: head.method, path: head.path ?? "/",
+            headerFields: forwardedHeaders(head, identity: identity, clientAddress: clientAddress), body: body
         )
         // A read cut off mid-flight may run again elsewhere; a write may not.
-        let isIdempotent = request.method == .get || request.method == .head
-        let answer: ForwardedHTTP.Response
+        let isIdempotent = head.method == .get || head.method == .head
+        var answer: ForwardedHTTP.Response
         do {
             answer = try await send(service, forwarded, isIdempotent)
         } catch let error as DouyinError where error.code == .serviceUnavailable {
-            context.logger.warning("upstream unavailable", metadata: ["service": "\(service.rawValue)", "error": "\(error.message)"])
+            logger.warning("upstream unavailable", metadata: ["service": "\(service.rawValue)", "error": "\(error.message)"])
             throw error
         }
-        return Response(
-            status: answer.status,
-            headers: Self.withoutHopByHop(answer.headerFields),
-            body: ResponseBody(byteBuffer: answer.body)
-        )
+        answer.headerFields = Self.withoutHopByHop(answer.headerFields)
+        return answer
     }
 
     /// The client's headers minus hop-by-hop and internal ones, plus what the service needs from us.
     func forwardedHeaders(_ request: Request, identity: GatewayIdentity, context: DouyinRequestContext) -> HTTPFields {
+        forwardedHeaders(request.head, identity: identity, clientAddress: context.clientAddress)
+    }
+
+    func forwardedHeaders(_ head: HTTPRequest, identity: GatewayIdentity, clientAddress: String?) -> HTTPFields {
         var fields = HTTPFields()
-        fields.reserveCapacity(request.headers.count + 6)
-        for field in request.headers {
+        fields.reserveCapacity(head.headerFields.count + 6)
+        for field in head.headerFields {
             let name = field.name.canonicalName
             guard !Self.hopByHop.contains(name), !name.hasPrefix(InternalHeader.prefix), name != "host" else { continue }
             fields.append(field)
         }
-        if let host = request.head.authority { fields[.forwardedHost] = host }
-        fields[.douyinClientAddress] = context.clientAddress ?? "unknown"
+        if let host = head.authority { fields[.forwardedHost] = host }
+        fields[.douyinClientAddress] = clientAddress ?? "unknown"
         if let scope = RPCCallContext.current {
             fields[.requestID] = scope.requestID
             fields[.traceparent] = scope.traceparent
