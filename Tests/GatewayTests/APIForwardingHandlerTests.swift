@@ -183,4 +183,10 @@ import Testing
         }
         #expect(forwarded.withLockedValue { $0.isEmpty })
     }
+
+    /// Requests answered here are counted under the router's route labels, so dashboards see one series.
+    @Test func metricsNameRoutesAsTheRouterDoes() {
+        #expect(APIForwarder.metricRoutes["/douyin/user/"] == "/douyin/user")
+        #expect(APIForwarder.metricRoutes.count == Set(Endpoint.all.map(\.path)).count)
+    }
 }

@@ -3,6 +3,7 @@ import DouyinModels
 import DouyinObservability
 import DouyinRPC
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -65,13 +66,17 @@ struct APIForwarder: Sendable {
             }
         }
         answer.headerFields[.requestID] = scope.requestID
-        metrics.answered(route: endpoint.path, method: head.method, status: answer.status, after: scope.elapsed)
+        metrics.answered(route: Self.metricRoutes[endpoint.path] ?? endpoint.path, method: head.method, status: answer.status, after: scope.elapsed)
         scope.finish(
             method: head.method, path: path, route: endpoint.path, client: client, status: Int(answer.status.code),
             accessLog: accessLog, spans: spans
         )
         return answer
     }
+
+    /// The route labels the router gives the same requests (`/douyin/user`, no last slash):
+    /// one series per endpoint, whichever path served it.
+    static let metricRoutes = Dictionary(Endpoint.all.map { ($0.path, RouterPath($0.path).description) }) { first, _ in first }
 
     static func answer(_ error: DouyinError) -> ForwardedHTTP.Response {
         let parts = error.answer
