@@ -23,7 +23,7 @@ import Testing
 }
 
 /// Inputs are made with the `ffmpeg` command; the output is read back with libavformat.
-@Suite final class HLSTranscoderTests {
+@Suite final class HLSTranscoderTests: Sendable {
     let directory: URL
 
     init() throws {
@@ -35,9 +35,9 @@ import Testing
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func make(_ arguments: [String], as name: String = "source.mp4") throws -> String {
+    func make(_ arguments: [String], as name: String = "source.mp4") async throws -> String {
         let path = directory.appendingPathComponent(name).path
-        try FFmpegCommand.make(arguments, at: path)
+        try await onOwnThread { try FFmpegCommand.make(arguments, at: path) }
         return path
     }
 
@@ -51,13 +51,13 @@ import Testing
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
-    @Test func aVideoWithSoundBecomesPlayableRenditions() throws {
-        let source = try make([
+    @Test func aVideoWithSoundBecomesPlayableRenditions() async throws {
+        let source = try await make([
             "-f", "lavfi", "-i", "testsrc=size=854x480:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
             "-t", "7", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
         ])
         let folder = try output()
-        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        let result = try await onOwnThread { try HLSTranscoder.transcode(input: source, into: folder) }
         #expect(result.renditions.map(\.name) == ["240p", "480p"])
         #expect(result.hasAudio)
         #expect(Array(result.smallCover.prefix(2)) == [0xFF, 0xD8])
@@ -86,13 +86,13 @@ import Testing
     }
 
     /// FLAC in Matroska: HLS cannot carry FLAC, so the sound is made AAC for every rendition.
-    @Test func soundInAnotherCodecIsMadeAAC() throws {
-        let source = try make([
+    @Test func soundInAnotherCodecIsMadeAAC() async throws {
+        let source = try await make([
             "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050",
             "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "flac", "-ac", "1", "-shortest",
         ], as: "source.mkv")
         let folder = try output()
-        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        let result = try await onOwnThread { try HLSTranscoder.transcode(input: source, into: folder) }
         #expect(result.hasAudio)
         let variants = try playlist("\(folder)/\(result.masterPlaylist)").filter { $0.hasPrefix("#EXT-X-STREAM-INF:") }
         #expect(variants.count == 2 && variants.allSatisfy { $0.contains("mp4a.40.2") }, "AAC in every variant: \(variants)")
@@ -116,23 +116,26 @@ import Testing
         #expect((80...95).contains(Int(fields.last ?? "") ?? 0), "\(fields)")
     }
 
-    @Test func aSilentSmallVideoGetsOneRendition() throws {
-        let source = try make(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "3", "-pix_fmt", "yuv420p"])
+    @Test func aSilentSmallVideoGetsOneRendition() async throws {
+        let source = try await make(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "3", "-pix_fmt", "yuv420p"])
         let folder = try output()
-        let result = try HLSTranscoder.transcode(input: source, into: folder)
+        let result = try await onOwnThread { try HLSTranscoder.transcode(input: source, into: folder) }
         #expect(result.renditions == [HLSRendition(width: 160, height: 120, maxBitRate: 400_000)])
         #expect(!result.hasAudio)
         let (info, _) = try MediaInspector.inspect(path: "\(folder)/r0.m3u8")
         #expect(info.width == 160)
     }
 
-    @Test func aCancelledTranscodeStops() throws {
-        let source = try make(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "5", "-pix_fmt", "yuv420p"])
-        var asked = 0
-        #expect(throws: MediaError.cancelled) {
-            try HLSTranscoder.transcode(input: source, into: try output()) {
-                asked += 1
-                return asked > 10
+    @Test func aCancelledTranscodeStops() async throws {
+        let source = try await make(["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "5", "-pix_fmt", "yuv420p"])
+        let folder = try output()
+        await #expect(throws: MediaError.cancelled) {
+            try await onOwnThread {
+                var asked = 0
+                return try HLSTranscoder.transcode(input: source, into: folder) {
+                    asked += 1
+                    return asked > 10
+                }
             }
         }
     }

@@ -21,7 +21,9 @@ import Testing
     }
 
     func transport(of instance: ServiceInstance) async throws -> String {
-        let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .seconds(5))
+        // What is tested is the transport, not time: a long deadline, so a machine that stalls
+        // for seconds under a parallel test run cannot fail it.
+        let client = RPCClient(service: .user, balancer: LoadBalancer(service: .user) { [instance] }, defaultTimeout: .seconds(60))
         do {
             let reply = try await client.call(name: "test.transport", payload: ByteBuffer(), isIdempotent: true)
             await client.shutdown()
