@@ -41,15 +41,6 @@ public final class UserCache: Sendable {
         let storedAt: ContinuousClock.Instant
         /// Encoded user-info answers, by `is_follow`.
         var answers: [Bool: EncodedAPIResponse] = [:]
-        /// The user as list pages show it, by `is_follow`.
-        var encoded: [Bool: EncodedUser] = [:]
-    }
-
-    /// Users as a viewer sees them, with what their cache entries hold already encoded.
-    private struct Resolved {
-        var users: [UserID: User] = [:]
-        /// Per user found in the cache: its encodings, by `is_follow`.
-        var encoded: [UserID: [Bool: EncodedUser]] = [:]
     }
 
     private let versions: ContentVersions
@@ -66,63 +57,20 @@ public final class UserCache: Sendable {
 
     /// The users among `ids` (distinct) that exist, as `viewer` sees them.
     public func users(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: User] {
-        try await users(ids, viewer: viewer, versions: await currentVersions(ids, viewer: viewer), load: load)
+        let current = try? await versions.users(viewer.map { ids.contains($0) ? ids : ids + [$0] } ?? ids)
+        return try await users(ids, viewer: viewer, versions: current, load: load)
     }
 
     /// The same with the versions already read (of `ids` and `viewer`; nil when Redis
     /// could not say), for a caller that read them with others in one round trip.
     public func users(_ ids: [UserID], viewer: UserID?, versions current: [UserID: Int64]?, load: Loaders) async throws -> [UserID: User] {
-        try await resolve(ids, viewer: viewer, versions: current, withEncodings: false, load: load).users
-    }
-
-    /// The users among `ids` (distinct) that exist, as `viewer` sees them, written as JSON:
-    /// each is encoded once per cache entry and `is_follow`, then reused by every page.
-    public func encodedUsers(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: EncodedUser] {
-        let resolved = try await resolve(
-            ids, viewer: viewer, versions: await currentVersions(ids, viewer: viewer), withEncodings: true, load: load
-        )
-        var encoded: [UserID: EncodedUser] = [:]
-        encoded.reserveCapacity(resolved.users.count)
-        var written: [EncodedUser] = []
-        for (id, user) in resolved.users {
-            // An entry's encodings are of its own user: they are added only while it is the same one.
-            if let kept = resolved.encoded[id]?[user.isFollow] {
-                encoded[id] = kept
-            } else {
-                let fresh = EncodedUser(user)
-                encoded[id] = fresh
-                written.append(fresh)
-            }
-        }
-        guard !written.isEmpty else { return encoded }
-        entries.withLockedValue { entries in
-            for fresh in written {
-                var plain = fresh.user
-                plain.isFollow = false
-                // The entry may have been replaced meanwhile: the encoding counts only for the same User.
-                guard var entry = entries[fresh.id], entry.user == plain else { continue }
-                entry.encoded[fresh.user.isFollow] = fresh
-                entries[fresh.id] = entry
-            }
-        }
-        return encoded
-    }
-
-    private func currentVersions(_ ids: [UserID], viewer: UserID?) async -> [UserID: Int64]? {
-        try? await versions.users(viewer.map { ids.contains($0) ? ids : ids + [$0] } ?? ids)
-    }
-
-    private func resolve(
-        _ ids: [UserID], viewer: UserID?, versions current: [UserID: Int64]?, withEncodings: Bool, load: Loaders
-    ) async throws -> Resolved {
         let now = ContinuousClock.now
-        var resolved = Resolved()
+        var users: [UserID: User] = [:]
         var missing: [UserID] = []
         entries.withLockedValue { entries in
             for id in ids {
                 if let version = current?[id], let entry = entries[id], entry.version == version, entry.storedAt.duration(to: now) < maxAge {
-                    resolved.users[id] = entry.user
-                    if withEncodings, !entry.encoded.isEmpty { resolved.encoded[id] = entry.encoded }
+                    users[id] = entry.user
                 } else {
                     missing.append(id)
                 }
@@ -136,16 +84,16 @@ public final class UserCache: Sendable {
         case (true, true):
             break
         case (false, true):
-            resolved.users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
+            users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
         case (true, false):
             followed.formUnion(try await loadFlags(flags!, viewer: viewer!, load: load))
         case (false, false):
             async let loadedFlags = loadFlags(flags!, viewer: viewer!, load: load)
-            resolved.users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
+            users.merge(try await loadUsers(missing, versions: current, at: now, load: load)) { _, new in new }
             followed.formUnion(try await loadedFlags)
         }
-        for id in followed where resolved.users[id] != nil { resolved.users[id]!.isFollow = true }
-        return resolved
+        for id in followed where users[id] != nil { users[id]!.isFollow = true }
+        return users
     }
 
     /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry.

@@ -50,14 +50,6 @@ import Testing
         #expect(String(decoding: UserListResponse([FriendUser](), nextCursor: "").jsonBytes, as: UTF8.self) == #"{"user_list":[],"next_cursor":""}"#)
     }
 
-    /// A page of users written before (`EncodedUser`) is byte for byte the page written now.
-    @Test func encodedUsersWriteAsTheUsersThemselves() throws {
-        let users = Self.awkward.enumerated().map { User(id: Int64($0.offset + 1), name: $0.element, isFollow: $0.offset % 2 == 0, signature: $0.element) }
-        let page = UserListResponse(users, nextCursor: "7").jsonBytes
-        #expect(UserListResponse(users.map(EncodedUser.init), nextCursor: "7").jsonBytes == page)
-        #expect(try JSONDecoder().decode(UserListResponse<EncodedUser>.self, from: Data(page)).items.map(\.user) == users)
-    }
-
     @Test func integersAndEscapesAreExact() {
         var writer = JSONWriter()
         writer.array([Int64.min, -1, 0, 7, 1_000_000, Int64.max]) { $0.integer($1) }

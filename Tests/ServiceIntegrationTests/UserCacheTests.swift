@@ -97,39 +97,4 @@ struct UserCacheTests {
         #expect(source.userLoads.withLockedValue { $0.count } == 1, "a, b and their counters did not change")
         await redis.shutdown()
     }
-
-    /// List pages take users already written as JSON: the bytes of the User as the viewer
-    /// sees it, written again only when the user or the viewer's follows change.
-    @Test func encodedUsersAreWhatTheViewerSeesAndFollowTheVersions() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
-        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserCache(versions: versions)
-        let base = UserID.random(in: 1_000_000...9_000_000)
-        let (a, b, viewer) = (base, base + 1, base + 2)
-        let source = Source()
-        source.following.withLockedValue { $0 = [a] }
-        func expected(_ id: UserID, followers: Int64 = 1, isFollow: Bool) -> [UInt8] {
-            EncodedUser(User(id: id, name: "n\(id)", followerCount: followers, isFollow: isFollow)).fields
-        }
-
-        let first = try await cache.encodedUsers([a, b], viewer: viewer, load: source.loaders)
-        #expect(first[a]?.fields == expected(a, isFollow: true) && first[b]?.fields == expected(b, isFollow: false))
-        #expect(try await cache.encodedUsers([a, b], viewer: viewer, load: source.loaders) == first)
-        #expect(source.userLoads.withLockedValue { $0.count } == 1)
-
-        // The viewer unfollows a: the other encoding of the same entry.
-        source.following.withLockedValue { $0 = [] }
-        await versions.changed(users: [viewer])
-        let unfollowed = try await cache.encodedUsers([a, b], viewer: viewer, load: source.loaders)
-        #expect(unfollowed[a]?.fields == expected(a, isFollow: false))
-        #expect(source.userLoads.withLockedValue { $0.count } == 1, "the users did not change")
-
-        // a changes: written again, with the new count.
-        source.followers.withLockedValue { $0 = 5 }
-        await versions.changed(users: [a])
-        let changed = try await cache.encodedUsers([a, b], viewer: viewer, load: source.loaders)
-        #expect(changed[a]?.fields == expected(a, followers: 5, isFollow: false))
-        #expect(changed[b]?.fields == expected(b, isFollow: false))
-        await redis.shutdown()
-    }
 }

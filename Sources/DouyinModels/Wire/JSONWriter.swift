@@ -46,14 +46,6 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    /// Fields written before (by a model's `writeFields` into another writer), placed as they are.
-    public mutating func rawFields(_ fields: [UInt8]) {
-        guard !fields.isEmpty else { return }
-        if hasField { bytes.append(UInt8(ascii: ",")) }
-        hasField = true
-        bytes.append(contentsOf: fields)
-    }
-
     public mutating func field(_ name: StaticString, _ value: Int64) {
         key(name)
         integer(value)

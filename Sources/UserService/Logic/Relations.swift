@@ -27,7 +27,7 @@ public struct Relations: Sendable {
         await versions.changed(users: [requester, target])
     }
 
-    public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<EncodedUser> {
+    public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         try await requireUser(user)
         let entries = try await pages.entries(.following, of: user, after: page.after, limit: page.limit + 1) {
             try await store.following(user, before: page.after, limit: page.limit + 1)
@@ -35,7 +35,7 @@ public struct Relations: Sendable {
         return try await users(entries, viewer: viewer, page: page)
     }
 
-    public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<EncodedUser> {
+    public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         try await requireUser(user)
         let entries = try await pages.entries(.followers, of: user, after: page.after, limit: page.limit + 1) {
             try await store.followers(user, before: page.after, limit: page.limit + 1)
@@ -61,9 +61,9 @@ public struct Relations: Sendable {
         return UserListResponse(friends, nextCursor: next)
     }
 
-    private func users(_ entries: [RelationEntry], viewer: UserID, page: Page) async throws -> UserListResponse<EncodedUser> {
+    private func users(_ entries: [RelationEntry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
         let (items, next) = page.finish(entries) { $0.position }
-        return UserListResponse(try await directory.encodedUsers(items.map(\.id), viewer: viewer), nextCursor: next)
+        return UserListResponse(try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
     }
 
     private func requireUser(_ id: UserID) async throws {

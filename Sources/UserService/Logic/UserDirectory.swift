@@ -20,12 +20,6 @@ struct UserDirectory: Sendable {
         return ids.compactMap { users[$0] }
     }
 
-    /// The same, each written as JSON once per cache entry: for list pages.
-    func encodedUsers(_ ids: [UserID], viewer: UserID?) async throws -> [EncodedUser] {
-        let users = try await cache.encodedUsers(Array(Set(ids)), viewer: viewer, load: loaders)
-        return ids.compactMap { users[$0] }
-    }
-
     /// `GET /douyin/search/user/`: the users whose names match, best first, as the viewer sees them.
     func search(_ query: SearchQuery, viewer: UserID?) async throws -> UserListResponse<User> {
         let (ids, next) = query.finish(try await profiles.search(query))
