@@ -84,6 +84,63 @@ extension EndToEnd {
             }
         }
 
+        /// Form bodies as ordinary clients and attackers send them: head and body in separate
+        /// segments, trickled, or cut before the end. Whole ones count once; a cut one never.
+        @Test func formBodiesInPiecesCountOnceAndCutOnesNever() async throws {
+            try await Stack.with { stack in
+                let (ann, bo) = (try await stack.api.register("piecemeal"), try await stack.api.register("listener"))
+                func post(_ content: String) -> (head: String, body: [UInt8]) {
+                    let body = Array("token=\(ann.token)&to_user_id=\(bo.idString)&action_type=1&content=\(content)".utf8)
+                    let head = "POST /douyin/message/action/ HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n"
+                    return (head, body)
+                }
+                let split = post("split")
+                let whole = try await RawHTTPConnection.open(port: stack.gatewayPort) { connection in
+                    try await connection.send(split.head)
+                    try await Task.sleep(for: .milliseconds(30))
+                    try await connection.trickle(split.body, pieces: 7, pause: .milliseconds(3))
+                    return try await connection.answer()
+                }
+                #expect(whole.status == 200 && whole.json["status_code"] as? Int == 0, "\(whole.status)")
+
+                let cut = post("cut")
+                try await RawHTTPConnection.open(port: stack.gatewayPort) { connection in
+                    try await connection.send(cut.head)
+                    try await connection.send(cut.body.prefix(cut.body.count - 3))
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                let chat = try await stack.api.get("/douyin/message/chat/", [("to_user_id", bo.idString), ("token", ann.token)])
+                let contents = (chat.json["message_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["content"] as? String }
+                #expect(contents == ["split"], "\(contents)")
+                #expect(stack.exitedProcesses().isEmpty)
+            }
+        }
+
+        /// Requests pipelined in one segment, some answered by the gateway's forwarding and
+        /// some by its router, are answered in the order they were sent.
+        @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+            try await Stack.with { stack in
+                let user = try await stack.api.register("pipeliner")
+                let requests = [
+                    "/douyin/feed/", "/media/v/none.mp4", "/douyin/user/?user_id=\(user.idString)&token=\(user.token)", "/nowhere",
+                    "/douyin/user/?user_id=\(user.idString)",
+                ]
+                let answers = try await RawHTTPConnection.open(port: stack.gatewayPort) { connection in
+                    try await connection.send(requests.map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+                    var answers: [RawHTTPConnection.Answer] = []
+                    for _ in requests { answers.append(try await connection.answer()) }
+                    return answers
+                }
+                #expect(answers.map(\.status) == [200, 404, 200, 404, 401])
+                #expect(answers[0].json["video_list"] != nil)
+                #expect((answers[2].json["user"] as? [String: any Sendable])?["name"] as? String == "pipeliner")
+                #expect(answers.allSatisfy { $0.header("x-request-id") != nil })
+                #expect(stack.exitedProcesses().isEmpty)
+            }
+        }
+
         /// Client developers can point a generator or a viewer at a running stack.
         @Test func theGatewayServesTheAPIDescription() async throws {
             try await Stack.with { stack in

@@ -23,14 +23,26 @@ import Testing
     let forwarded = NIOLockedValueBox<[ForwardedHTTP.Request]>([])
 
     /// Stands in for Hummingbird's router: answers what the handler passes on with
-    /// `router <path>`, late (so an answer written out of order would overtake it).
+    /// `router <path>`, late (so an answer written out of order would overtake it). Like
+    /// the router's async channel, it sees parts only when a read completes.
     final class RouterStandIn: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
         typealias OutboundOut = HTTPResponsePart
         private var path = ""
+        private var unread: [HTTPRequestPart] = []
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            switch unwrapInboundIn(data) {
+            unread.append(unwrapInboundIn(data))
+        }
+
+        func channelReadComplete(context: ChannelHandlerContext) {
+            let parts = unread
+            unread = []
+            for part in parts { handle(part, context: context) }
+        }
+
+        private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+            switch part {
             case .head(let head): path = head.path ?? ""
             case .body: break
             case .end:
@@ -97,10 +109,16 @@ import Testing
         try await withServer { port in
             try await RawHTTPConnection.open(port: port) { connection in
                 // The router answers late, the services at once: order must still hold.
-                try await connection.send(Self.get("/elsewhere/1") + Self.get("/douyin/feed/?a=1") + Self.get("/elsewhere/2") + Self.get("/douyin/feed/?a=2"))
+                try await connection.send(
+                    Self.get("/elsewhere/1") + Self.get("/douyin/feed/?a=1") + Self.get("/elsewhere/2") + Self.get("/douyin/feed/?a=2")
+                        + Self.get("/elsewhere/3")
+                )
                 var bodies: [String] = []
-                for _ in 0..<4 { bodies.append(String(decoding: try await connection.answer().body, as: UTF8.self)) }
-                #expect(bodies == ["router /elsewhere/1", "service /douyin/feed/?a=1 ", "router /elsewhere/2", "service /douyin/feed/?a=2 "])
+                for _ in 0..<5 { bodies.append(String(decoding: try await connection.answer().body, as: UTF8.self)) }
+                #expect(bodies == [
+                    "router /elsewhere/1", "service /douyin/feed/?a=1 ", "router /elsewhere/2", "service /douyin/feed/?a=2 ",
+                    "router /elsewhere/3",
+                ])
             }
         }
     }

@@ -146,9 +146,14 @@ final class APIForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Takes what waited, up to the next request that must be answered first.
     private func takeWaiting(context: ChannelHandlerContext) {
+        var took = false
         while takesParts, let part = waiting.popFirst() {
             take(part, context: context)
+            took = true
         }
+        // Outside a read: the router's channel hands reads to its task only at a read's
+        // completion, so parts passed on now would wait there for the next one.
+        if took { context.fireChannelReadComplete() }
         if waiting.isEmpty, readHeld {
             readHeld = false
             context.read()
