@@ -48,6 +48,12 @@ public final class RawHTTPConnection: Sendable {
             inbox.withLockedValue { $0.closed = true }
         }
 
+        /// The server closed its side (half-closure is allowed, so that a test may close its own first).
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case .some(.inputClosed) = event as? ChannelEvent { inbox.withLockedValue { $0.closed = true } }
+            context.fireUserInboundEventTriggered(event)
+        }
+
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
             context.close(promise: nil)
         }
@@ -67,6 +73,7 @@ public final class RawHTTPConnection: Sendable {
         let inbox = NIOLockedValueBox(Inbox())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(inbox)) }
             }
@@ -83,6 +90,11 @@ public final class RawHTTPConnection: Sendable {
 
     public func send(_ text: String) async throws {
         try await send(Array(text.utf8))
+    }
+
+    /// Closes the sending side only (a TCP half-close): "that is all", while still reading.
+    public func finishSending() async throws {
+        try await channel.close(mode: .output)
     }
 
     /// Sends `bytes` in pieces of `size`, pausing between them.

@@ -35,6 +35,11 @@ import Testing
             unread.append(unwrapInboundIn(data))
         }
 
+        /// Like the router's channel: the client has said all it will, so the connection ends.
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case .some(.inputClosed) = event as? ChannelEvent { context.close(promise: nil) }
+        }
+
         func channelReadComplete(context: ChannelHandlerContext) {
             let parts = unread
             unread = []
@@ -67,6 +72,8 @@ import Testing
                 client: HTTPClient.shared, services: [:], internalSecret: "secret", streamingTimeout: .seconds(5),
                 send: { _, request, _ in
                     forwarded.withLockedValue { $0.append(request) }
+                    // A service takes a moment: the answer comes after whatever the client does next.
+                    try await Task.sleep(for: .milliseconds(20))
                     return ForwardedHTTP.Response(
                         status: .ok, headerFields: [.contentType: "text/plain", .connection: "close"],
                         body: ByteBuffer(string: "service \(request.path) \(String(buffer: request.body))")
@@ -82,6 +89,7 @@ import Testing
     func withServer(_ body: (Int) async throws -> Void) async throws {
         let forwarder = forwarder()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
@@ -176,6 +184,30 @@ import Testing
             }
         }
         #expect(forwarded.withLockedValue { $0.isEmpty })
+    }
+
+    /// A client that closes its sending side after its requests still gets every answer.
+    @Test func requestsSentBeforeAHalfCloseAreAnswered() async throws {
+        try await withServer { port in
+            try await RawHTTPConnection.open(port: port) { connection in
+                try await connection.send(Self.get("/douyin/feed/?a=1") + Self.get("/douyin/feed/?a=2"))
+                try await connection.finishSending()
+                let bodies = [try await connection.answer(), try await connection.answer()].map { String(decoding: $0.body, as: UTF8.self) }
+                #expect(bodies == ["service /douyin/feed/?a=1 ", "service /douyin/feed/?a=2 "])
+                #expect(await connection.closedByServer())
+            }
+        }
+    }
+
+    /// Bytes that break HTTP after a whole request do not cost that request its answer.
+    @Test func garbageAfterARequestComesAfterItsAnswer() async throws {
+        try await withServer { port in
+            let answer = try await RawHTTPConnection.open(port: port) { connection in
+                try await connection.send(Self.get("/douyin/feed/?a=1") + "\u{1}\u{2} not http\r\n\r\n")
+                return try await connection.answer()
+            }
+            #expect(String(decoding: answer.body, as: UTF8.self) == "service /douyin/feed/?a=1 ")
+        }
     }
 
     @Test func aClientThatAsksToCloseIsAnsweredThenClosed() async throws {

@@ -43,6 +43,12 @@ final class APIForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var readHeld = false
     /// The server is shutting down: close once the request being answered here is.
     private var closesWhenAnswered = false
+    /// The client closed its side after sending: passed on once what it sent is answered
+    /// (the router's channel ends the connection when it sees it).
+    private var inputClosedHeld = false
+    /// Bytes after whole requests broke HTTP: passed on (the router answers 400 and closes)
+    /// once those requests are answered.
+    private var errorHeld: (any Error)?
     private var peer: String?
     private var executor: EventLoopTaskExecutor?
 
@@ -154,10 +160,24 @@ final class APIForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // Outside a read: the router's channel hands reads to its task only at a read's
         // completion, so parts passed on now would wait there for the next one.
         if took { context.fireChannelReadComplete() }
-        if waiting.isEmpty, readHeld {
+        guard waiting.isEmpty, !isAnswering else { return }
+        if let error = errorHeld {
+            errorHeld = nil
+            context.fireErrorCaught(error)
+        }
+        if inputClosedHeld {
+            inputClosedHeld = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
+        if readHeld {
             readHeld = false
             context.read()
         }
+    }
+
+    private var isAnswering: Bool {
+        if case .answering = state { return true }
+        return false
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -180,6 +200,11 @@ final class APIForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A client may close its side once it has sent its requests: they are answered first.
+        if case .some(.inputClosed) = event as? ChannelEvent, isAnswering || !waiting.isEmpty {
+            inputClosedHeld = true
+            return
+        }
         // Shutting down: a request this handler is answering finishes first; the
         // router's connection handler behind it sees no request of ours in progress.
         if event is ChannelShouldQuiesceEvent {
@@ -195,15 +220,19 @@ final class APIForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A parse error ends the connection; the router answers it (400) and closes.
         switch state {
-        case .reading, .answering:
+        case .reading:
+            // The request being read is broken: the router answers it (400) and closes.
             state = .passedOn(requestEnded: true, answerEnded: false)
             waiting.removeAll()
+            context.fireErrorCaught(error)
+        case .answering:
+            // What broke came after a whole request: its answer goes first (a client that
+            // asked to close may not send more; llhttp calls that an error).
+            errorHeld = error
         case .idle, .passedOn, .closed:
-            break
+            if waiting.isEmpty { context.fireErrorCaught(error) } else { errorHeld = error }
         }
-        context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
