@@ -82,10 +82,6 @@ public struct AdmissionMiddleware: RouterMiddleware {
         self.admission = admission
     }
 
-    public init(limiter: RateLimiter?, maxInFlight: Int) {
-        self.init(Admission(limiter: limiter, maxInFlight: maxInFlight))
-    }
-
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let refusal = admission.enter(client: context.clientAddress) { return .error(refusal) }
         defer { admission.leave() }
