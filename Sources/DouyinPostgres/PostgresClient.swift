@@ -65,13 +65,14 @@ public final class PostgresClient: Sendable {
     public init(_ configuration: PostgresConfiguration, logger: Logger) {
         // Statements sent, so an operator (and a test) can see what a request costs the database.
         let statements = Counter(label: "douyin_postgres_statements_total")
+        let writeGroups = WriteGroupMetrics()
         let parameters = configuration.parameters
         self.pool = BlockingPool(
             name: "postgres",
             maxConnections: configuration.maxConnections,
             acquireTimeout: configuration.acquireTimeout
         ) { [statements] in
-            try PostgresConnection(parameters, statements: statements)
+            try PostgresConnection(parameters, statements: statements, writeGroups: writeGroups)
         }
         self.logger = logger
     }
@@ -99,11 +100,25 @@ public final class PostgresClient: Sendable {
     /// same time share a round trip (a pipeline), each still on its own.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresResult {
+        try await batched(PostgresBatchItem(query))
+    }
+
+    /// Runs one write that stands on its own, with the outcome it would have in its own
+    /// transaction; writes waiting at the same time commit together, with one WAL flush
+    /// (`PostgresConnection.runBatch`). Only for a single statement that takes its locks
+    /// itself and whose effect does not depend on when its transaction started (use
+    /// `clock_timestamp()`, not `now()`): if the group fails it runs again alone.
+    @discardableResult
+    public func write(_ query: PostgresQuery) async throws -> PostgresResult {
+        try await batched(PostgresBatchItem(query, commitsWithOthers: true))
+    }
+
+    private func batched(_ item: PostgresBatchItem) async throws -> PostgresResult {
         do {
-            return try await pool.batched(query)
+            return try await pool.batched(item)
         } catch is IdleConnectionDied {
             logger.info("postgres connection died while idle; retrying on a new one")
-            return try await pool.withConnection { connection, _ in try connection.query(query) }
+            return try await pool.withConnection { connection, _ in try connection.query(item.query) }
         }
     }
 

@@ -10,13 +10,14 @@ import Glibc
 ///
 /// Statements are prepared once per connection and then executed by name, so
 /// the server parses and plans each distinct statement once.
-public final class PostgresConnection: BatchingConnection {
-    private let handle: OpaquePointer
+public final class PostgresConnection: BlockingConnection {
+    let handle: OpaquePointer
     private var prepared: [String: String] = [:]
-    private var closed = false
-    private let statements: Counter?
+    private(set) var closed = false
+    let statements: Counter?
+    let groupMetrics: WriteGroupMetrics?
     /// When the last statement finished; a long-idle connection is probed before reuse.
-    public private(set) var lastUsed = ContinuousClock.now
+    public internal(set) var lastUsed = ContinuousClock.now
 
     /// - Parameter statements: counts the statements `query` runs (not their preparation,
     ///   transaction control or liveness probes): the work a request asks of the database.
@@ -24,8 +25,9 @@ public final class PostgresConnection: BatchingConnection {
         try self.init(PostgresConnectionParameters(conninfo: conninfo), statements: statements)
     }
 
-    public init(_ parameters: PostgresConnectionParameters, statements: Counter? = nil) throws {
+    public init(_ parameters: PostgresConnectionParameters, statements: Counter? = nil, writeGroups: WriteGroupMetrics? = nil) throws {
         self.statements = statements
+        self.groupMetrics = writeGroups
         guard let handle = parameters.connect() else { throw PostgresError.connection("out of memory") }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -57,67 +59,6 @@ public final class PostgresConnection: BatchingConnection {
         }
     }
 
-    /// Runs statements that arrived at the same time in one round trip (libpq's pipeline
-    /// mode), each its own implicit transaction as if sent alone: one failing does not
-    /// fail the others. A connection idle for more than a second is probed first; if it
-    /// died meanwhile, nothing ran and every item fails with `IdleConnectionDied`.
-    public func runBatch(_ queries: [PostgresQuery], fresh: Bool) -> [Result<PostgresResult, any Error>] {
-        if !fresh, lastUsed.duration(to: .now) > .seconds(1) {
-            do {
-                try executeScript("")
-            } catch let error as PostgresError where error.isConnectionFailure {
-                return queries.map { _ in .failure(IdleConnectionDied()) }
-            } catch {
-                return queries.map { _ in .failure(error) }
-            }
-        }
-        guard queries.count > 1 else { return queries.map { query in Result { try self.query(query) } } }
-        // Prepared outside the pipeline (once per connection and statement), so the
-        // pipeline holds executions only.
-        var results = [Result<PostgresResult, any Error>?](repeating: nil, count: queries.count)
-        var sent: [(index: Int, name: String)] = []
-        for (index, query) in queries.enumerated() {
-            do {
-                try Self.checkParameters(query)
-                sent.append((index, try statementName(for: query)))
-            } catch {
-                results[index] = .failure(error)
-            }
-        }
-        guard PQenterPipelineMode(handle) == 1 else {
-            return queries.indices.map { index in results[index] ?? Result { try self.query(queries[index]) } }
-        }
-        // Leaving fails only if results were left unread (the connection broke): then it is not reused.
-        defer { if !closed, PQexitPipelineMode(handle) != 1 { close() } }
-        var queued = 0
-        for (index, name) in sent {
-            let accepted = withCStrings(queries[index].parameters) { values in
-                PQsendQueryPrepared(handle, name, Int32(values.count), values, nil, nil, 0) == 1 && PQpipelineSync(handle) == 1
-            }
-            guard accepted else { break }
-            statements?.increment()
-            queued += 1
-        }
-        for (index, _) in sent.prefix(queued) {
-            // Per statement: its result, a NULL that ends its results, its sync point.
-            let result = PQgetResult(handle)
-            results[index] = Result { try consume(result) }
-            if result != nil {
-                while let extra = PQgetResult(handle) { PQclear(extra) }
-            }
-            let sync = PQgetResult(handle)
-            let synced = sync.map { PQresultStatus($0) == PGRES_PIPELINE_SYNC } ?? false
-            PQclear(sync)
-            guard synced, PQstatus(handle) == CONNECTION_OK else {
-                // Out of step with the server: the rest fail and the connection is not reused.
-                close()
-                break
-            }
-        }
-        lastUsed = .now
-        return results.map { $0 ?? .failure(PostgresError.connection(closed ? "the connection broke during a pipeline" : Self.message(handle))) }
-    }
-
     /// Runs `body` in a transaction on this connection: committed if it returns, rolled
     /// back if it throws.
     public func inTransaction<T>(_ body: () throws -> T) throws -> T {
@@ -138,13 +79,13 @@ public final class PostgresConnection: BatchingConnection {
         _ = try consume(PQexec(handle, sql))
     }
 
-    private static func checkParameters(_ query: PostgresQuery) throws {
+    static func checkParameters(_ query: PostgresQuery) throws {
         for (index, value) in query.parameters.enumerated() where value?.utf8.contains(0) == true {
             throw PostgresError.nulInParameter(index: index)
         }
     }
 
-    private func statementName(for query: PostgresQuery) throws -> String {
+    func statementName(for query: PostgresQuery) throws -> String {
         if let name = prepared[query.sql] { return name }
         let name = "s\(prepared.count)"
         _ = try consume(PQprepare(handle, name, query.sql, Int32(query.parameters.count), nil))
@@ -152,7 +93,7 @@ public final class PostgresConnection: BatchingConnection {
         return name
     }
 
-    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+    func consume(_ result: OpaquePointer?) throws -> PostgresResult {
         defer { lastUsed = .now }
         guard let result else { throw PostgresError.connection(Self.message(handle)) }
         defer { PQclear(result) }
@@ -197,7 +138,7 @@ public final class PostgresConnection: BatchingConnection {
         Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    private static func message(_ handle: OpaquePointer) -> String {
+    static func message(_ handle: OpaquePointer) -> String {
         String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
     }
 }
@@ -214,7 +155,7 @@ extension String {
 }
 
 /// Calls `body` with the values as C strings that live for the call's duration.
-private func withCStrings<R>(
+func withCStrings<R>(
     _ values: [String?],
     _ body: ([UnsafePointer<CChar>?]) throws -> R
 ) rethrows -> R {

@@ -172,4 +172,79 @@ struct PostgresClientTests {
         #expect(count == 1 + 39)
         await db.shutdown()
     }
+
+    /// Writes waiting at the same time commit in one transaction, and each still gets the
+    /// outcome it would have had alone: a failing write (a violation, a refused value)
+    /// makes the group roll back and run again one by one, so the others commit once.
+    @Test func writesWaitingTogetherCommitTogetherButFailAlone() async throws {
+        let db = try await client(maxConnections: 1)
+        try await db.query("CREATE TABLE w (id BIGINT PRIMARY KEY, tx BIGINT NOT NULL)")
+        enum Outcome: Equatable { case written, duplicate, refused }
+        func writeAll(_ ids: [Int64]) async throws -> [Int64: Outcome] {
+            try await withThrowingTaskGroup(of: (Int64, Outcome).self) { group in
+                for id in ids {
+                    group.addTask {
+                        do {
+                            // A negative id stands for a value the statement's cast refuses.
+                            let value: String = id < 0 ? "x" : String(id)
+                            try await db.write("INSERT INTO w (id, tx) VALUES (\(value)::bigint, txid_current())")
+                            return (id, .written)
+                        } catch let error as PostgresError {
+                            if case .server(sqlState: "23505", _) = error { return (id, .duplicate) }
+                            return (id, .refused)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+        }
+        // No failures: they share transactions.
+        let clean = try await writeAll(Array(1...100))
+        #expect(clean.values.allSatisfy { $0 == .written })
+        let transactions = try await db.query("SELECT count(DISTINCT tx) FROM w").first!.column(0, as: Int64.self)
+        #expect(transactions < 100, "writes waiting together commit together")
+        // Every third one collides with a row from above, every seventh is refused.
+        let ids: [Int64] = (101...300).map { (id: Int64) -> Int64 in
+            if id % 7 == 0 { return -id }
+            return id % 3 == 0 ? id / 3 : id
+        }
+        let outcomes = try await writeAll(ids)
+        for id in ids {
+            let expected: Outcome = id < 0 ? .refused : id <= 100 ? .duplicate : .written
+            #expect(outcomes[id] == expected, "write \(id)")
+        }
+        let rows = try await db.query("SELECT count(*) FROM w").first!.column(0, as: Int64.self)
+        #expect(rows == Int64(100 + ids.filter { $0 > 100 }.count))
+        await db.shutdown()
+    }
+
+    /// A group that has to wait for a lock held elsewhere gives up at once and its
+    /// writes run one by one: a write that needs no such lock commits while the other
+    /// transaction still holds it, and neither side fails (a group waiting for its whole
+    /// length could deadlock with that transaction).
+    @Test func aWriteGroupThatMeetsALockYieldsAndRunsAlone() async throws {
+        let url = try await TestServers.makeDatabase()
+        let db = PostgresClient(PostgresConfiguration(conninfo: url, maxConnections: 1), logger: Logger(label: "test"))
+        try await db.query("CREATE TABLE k (id BIGINT PRIMARY KEY, v BIGINT NOT NULL)")
+        try await db.query("INSERT INTO k VALUES (1, 0), (2, 0)")
+        let holder = try PostgresConnection(conninfo: url)
+        let observer = try PostgresConnection(conninfo: url)
+        try holder.executeScript("BEGIN; UPDATE k SET v = v + 1 WHERE id = 2")
+        // The only worker is busy, so both writes queue and are taken together.
+        async let busy: PostgresResult = db.query("SELECT pg_sleep(0.3)")
+        try await Task.sleep(for: .milliseconds(100))
+        async let free: PostgresResult = db.write("UPDATE k SET v = v + 1 WHERE id = \(Int64(1))")
+        async let locked: PostgresResult = db.write("UPDATE k SET v = v + 1 WHERE id = \(Int64(2))")
+        var freeCommitted = false
+        for _ in 0..<100 where !freeCommitted {
+            try await Task.sleep(for: .milliseconds(50))
+            freeCommitted = try observer.query("SELECT v FROM k WHERE id = 1").first!.column(0, as: Int64.self) == 1
+        }
+        #expect(freeCommitted, "the free write committed while the other row stayed locked")
+        try holder.executeScript("COMMIT")
+        _ = try await (busy, free, locked)
+        let values = try await db.query("SELECT v FROM k ORDER BY id").decode(Int64.self)
+        #expect(values == [1, 2])
+        await db.shutdown()
+    }
 }

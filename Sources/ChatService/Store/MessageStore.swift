@@ -15,7 +15,7 @@ public struct MessageStore: Sendable {
     public func send(from sender: UserID, to recipient: UserID, content: String) async throws -> Message {
         let (low, high) = (min(sender, recipient), max(sender, recipient))
         // One statement, so one round trip: the conversation's clock moves and the message takes its time.
-        guard let row = try await db.query(
+        guard let row = try await db.write(
             """
             WITH clock AS (
                 INSERT INTO chat.conversations AS c (user_low, user_high, last_time)

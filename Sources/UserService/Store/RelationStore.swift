@@ -30,7 +30,7 @@ public struct RelationStore: Sendable {
         let change = follows
             ? "INSERT INTO users.follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1"
             : "DELETE FROM users.follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1"
-        try await db.query(PostgresQuery(
+        try await db.write(PostgresQuery(
             unsafeSQL: """
                 WITH changed AS (\(change))
                 UPDATE users.profiles SET

@@ -26,7 +26,7 @@ public struct CommentStore: Sendable {
     /// Adds a comment; nil when the video does not exist. One statement: the count
     /// moves only if the video exists, and the row is added only if the count moved.
     public func add(video: Int64, user: UserID, content: String) async throws -> Row? {
-        guard let row = try await db.query(
+        guard let row = try await db.write(
             """
             WITH counted AS (UPDATE video.videos SET comment_count = comment_count + 1 WHERE id = \(video) RETURNING id)
             INSERT INTO video.comments (video_id, user_id, content, created_at)

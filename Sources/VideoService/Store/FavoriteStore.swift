@@ -53,7 +53,7 @@ public struct FavoriteStore: Sendable {
                 """,
             parameters: [video.postgresText, user.postgresText, delta.postgresText]
         )
-        return try await db.query(query).first?.column(0, as: Int64.self)
+        return try await db.write(query).first?.column(0, as: Int64.self)
     }
 
     /// Videos `user` likes, most recently liked first, with the like's position.
