@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "DouyinPostgres",
             dependencies: [
-                "CLibPQ", "DouyinPool",
+                "CLibPQ", "DouyinPool", nioLocks,
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

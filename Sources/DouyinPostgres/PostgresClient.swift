@@ -65,7 +65,7 @@ public final class PostgresClient: Sendable {
     public init(_ configuration: PostgresConfiguration, logger: Logger) {
         // Statements sent, so an operator (and a test) can see what a request costs the database.
         let statements = Counter(label: "douyin_postgres_statements_total")
-        let writeGroups = WriteGroupMetrics()
+        let writeGroups = WriteGroups()
         let parameters = configuration.parameters
         self.pool = BlockingPool(
             name: "postgres",

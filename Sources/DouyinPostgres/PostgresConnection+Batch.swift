@@ -1,6 +1,7 @@
 import CLibPQ
 import DouyinPool
 import Metrics
+import NIOConcurrencyHelpers
 
 /// A statement waiting to share a round trip with the others waiting beside it.
 public struct PostgresBatchItem: Sendable {
@@ -15,14 +16,22 @@ public struct PostgresBatchItem: Sendable {
     }
 }
 
-/// How write groups ended: committed together, or rolled back and run again one by one.
-public struct WriteGroupMetrics: Sendable {
-    let committed: Counter
-    let rerun: Counter
+/// What the connections of one client share about write groups: one group at a time,
+/// and how groups ended (committed together, or rolled back and run again one by one).
+///
+/// One at a time because groups hold the locks of all their writes until they commit,
+/// taken in the order the writes came: two groups at once on hot rows (an author's
+/// counters) mostly wait for each other, or worse, each for the other. Statements that
+/// are not grouped are not held back.
+public final class WriteGroups: Sendable {
+    private let turn = NIOLock()
+    let committed = Counter(label: "douyin_postgres_write_groups_total", dimensions: [("outcome", "committed")])
+    let rerun = Counter(label: "douyin_postgres_write_groups_total", dimensions: [("outcome", "rerun")])
 
-    public init() {
-        committed = Counter(label: "douyin_postgres_write_groups_total", dimensions: [("outcome", "committed")])
-        rerun = Counter(label: "douyin_postgres_write_groups_total", dimensions: [("outcome", "rerun")])
+    public init() {}
+
+    func inTurn<T>(_ body: () -> T) -> T {
+        turn.withLock(body)
     }
 }
 
@@ -59,7 +68,7 @@ extension PostgresConnection: BatchingConnection {
         }
         var results = [Result<PostgresResult, any Error>?](repeating: nil, count: items.count)
         let writes = items.indices.filter { items[$0].commitsWithOthers }
-        if writes.count > 1, let committed = commitTogether(writes.map { items[$0].query }) {
+        if writes.count > 1, let committed = commitTogether(writes.map { items[$0].query }, turn: writeGroups) {
             for (index, result) in zip(writes, committed) { results[index] = result }
         }
         let rest = items.indices.filter { results[$0] == nil }
@@ -103,7 +112,12 @@ extension PostgresConnection: BatchingConnection {
 
     /// BEGIN, the writes, COMMIT, in one pipeline with one sync. Nil when nothing was
     /// committed and the connection is fine: then the caller runs each write alone.
-    private func commitTogether(_ queries: [PostgresQuery]) -> [Result<PostgresResult, any Error>]? {
+    private func commitTogether(_ queries: [PostgresQuery], turn groups: WriteGroups?) -> [Result<PostgresResult, any Error>]? {
+        guard let groups else { return commitTogether(queries, metrics: nil) }
+        return groups.inTurn { commitTogether(queries, metrics: groups) }
+    }
+
+    private func commitTogether(_ queries: [PostgresQuery], metrics: WriteGroups?) -> [Result<PostgresResult, any Error>]? {
         var names: [String] = []
         for query in queries {
             // A write that cannot even be sent fails on its own, when run alone.
@@ -130,10 +144,10 @@ extension PostgresConnection: BatchingConnection {
         }
         let failed = (setUp + written + [commit]).contains { if case .failure = $0 { true } else { false } }
         guard failed else {
-            groupMetrics?.committed.increment()
+            metrics?.committed.increment()
             return written
         }
-        groupMetrics?.rerun.increment()
+        metrics?.rerun.increment()
         if PQexitPipelineMode(handle) != 1 || (PQtransactionStatus(handle) != PQTRANS_IDLE && (try? executeScript("ROLLBACK")) == nil) {
             close()
             return queries.map { _ in .failure(brokenDuringPipeline) }

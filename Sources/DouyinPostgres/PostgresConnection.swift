@@ -15,7 +15,7 @@ public final class PostgresConnection: BlockingConnection {
     private var prepared: [String: String] = [:]
     private(set) var closed = false
     let statements: Counter?
-    let groupMetrics: WriteGroupMetrics?
+    let writeGroups: WriteGroups?
     /// When the last statement finished; a long-idle connection is probed before reuse.
     public internal(set) var lastUsed = ContinuousClock.now
 
@@ -25,9 +25,9 @@ public final class PostgresConnection: BlockingConnection {
         try self.init(PostgresConnectionParameters(conninfo: conninfo), statements: statements)
     }
 
-    public init(_ parameters: PostgresConnectionParameters, statements: Counter? = nil, writeGroups: WriteGroupMetrics? = nil) throws {
+    public init(_ parameters: PostgresConnectionParameters, statements: Counter? = nil, writeGroups: WriteGroups? = nil) throws {
         self.statements = statements
-        self.groupMetrics = writeGroups
+        self.writeGroups = writeGroups
         guard let handle = parameters.connect() else { throw PostgresError.connection("out of memory") }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
