@@ -63,6 +63,6 @@ final class LocalDelivery: MessagePublishing {
 
     func publish(_ message: Message) async {
         published.withLockedValue { $0.append(message) }
-        sessions.deliver(ChatSocket.json(message), to: message.toUserID)
+        sessions.deliver({ ChatSocket.json(message) }, to: message.toUserID)
     }
 }

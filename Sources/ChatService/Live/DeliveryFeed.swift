@@ -1,6 +1,5 @@
 import DouyinModels
 import DouyinRedis
-import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -31,8 +30,7 @@ public struct DeliveryFeed: Service, MessagePublishing {
 
     public func publish(_ message: Message) async {
         do {
-            let json = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
-            try await redis.send("PUBLISH", Self.channel, json)
+            try await redis.send("PUBLISH", Self.channel, Self.payload(message))
         } catch {
             logger.warning("cannot publish a message for live delivery", metadata: ["error": "\(error)"])
         }
@@ -46,11 +44,26 @@ public struct DeliveryFeed: Service, MessagePublishing {
             sessions.closeAll()
         }
         await cancelWhenGracefulShutdown {
-            let decoder = JSONDecoder()
             for await event in subscriber.messages {
-                guard let message = try? decoder.decode(Message.self, from: Data(event.payload)) else { continue }
-                sessions.deliver(String(decoding: event.payload, as: UTF8.self), to: message.toUserID)
+                guard let (recipient, frame) = Self.parse(event.payload) else { continue }
+                sessions.deliver(frame, to: recipient)
             }
         }
+    }
+
+    /// The recipient's id, a space, then the socket frame (the message's JSON): every
+    /// process hears every message, and most have no socket of its recipient, so they
+    /// skip it after reading a number instead of decoding the JSON.
+    static func payload(_ message: Message) -> String {
+        var writer = JSONWriter(capacity: 96 + message.content.utf8.count)
+        writer.object(message.writeFields)
+        return "\(message.toUserID) " + String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    static func parse(_ payload: [UInt8]) -> (UserID, frame: () -> String)? {
+        guard let space = payload.firstIndex(of: UInt8(ascii: " ")),
+              let recipient = UserID(String(decoding: payload[..<space], as: UTF8.self))
+        else { return nil }
+        return (recipient, { String(decoding: payload[(space + 1)...], as: UTF8.self) })
     }
 }

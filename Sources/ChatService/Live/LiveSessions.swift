@@ -29,9 +29,10 @@ public final class LiveSessions: Sendable {
         }
     }
 
-    /// Queues `text` on every open socket of `user`.
-    func deliver(_ text: String, to user: UserID) {
-        let targets = sockets.withLockedValue { $0[user].map { Array($0.values) } ?? [] }
+    /// Queues a frame on every open socket of `user`; made only if there is one.
+    func deliver(_ frame: () -> String, to user: UserID) {
+        guard let targets = sockets.withLockedValue({ $0[user].map { Array($0.values) } }), !targets.isEmpty else { return }
+        let text = frame()
         for outbox in targets { outbox.push(text) }
     }
 
