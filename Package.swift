@@ -216,7 +216,8 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "DouyinHost", "DouyinHTTP", "DouyinRPC", "DouyinDiscovery", "DouyinIdentity", "DouyinObservability",
-                "DouyinModels", "DouyinCrypto", "DouyinWebSocket", "DouyinNIO",
+                "DouyinModels", "DouyinCrypto", "DouyinWebSocket", "DouyinNIO", "DouyinClients", "DouyinCaching",
+                .product(name: "Metrics", package: "swift-metrics"),
                 hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -288,6 +289,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "DouyinCrypto", "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC", "DouyinTestSupport",
+                "DouyinClients",
                 hummingbird, nioCore, nioPosix, nioLocks, nioHTTP1, httpTypes, log,
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),

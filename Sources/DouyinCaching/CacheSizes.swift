@@ -15,6 +15,8 @@ public struct CacheSizes: Sendable, Equatable {
     public var clients = 100_000
     /// User ids known to exist (`cache.known_users`).
     public var knownUsers = 100_000
+    /// Answers the gateway repeats while their versions hold, up to some kilobytes each (`cache.answers`).
+    public var answers = 5_000
 
     public init() {}
 }

@@ -52,6 +52,17 @@ public struct ContentVersions: Sendable {
         try await counters.read([Self.videoKey(id)])[0]
     }
 
+    /// What an answer built at these versions holds for: the gateway may repeat it
+    /// while they hold (`AnswerValidity`).
+    public static func validity(feed: Int64? = nil, users: [UserID: Int64] = [:], maxAge: Duration) -> AnswerValidity {
+        let users = users.sorted { $0.key < $1.key }
+        return AnswerValidity(
+            keys: (feed.map { _ in [feedKey] } ?? []) + users.map { userKey($0.key) },
+            versions: (feed.map { [$0] } ?? []) + users.map(\.value),
+            maxAge: maxAge
+        )
+    }
+
     /// Marks the feed, these users' profiles and these videos' comments stale. A failure is logged, not
     /// thrown: the write is committed, and caches also expire on their own.
     public func changed(users: [UserID] = [], videos: [Int64] = []) async {

@@ -96,9 +96,17 @@ public final class UserCache: Sendable {
         return users
     }
 
-    /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry.
-    public func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> EncodedAPIResponse {
-        guard let user = try await users([id], viewer: viewer, load: load)[id] else { throw DouyinError(.userNotFound) }
+    /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry,
+    /// with the versions of the two it depends on: the user and the viewer.
+    public func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> ValidatedAnswer {
+        let current = try? await versions.users(viewer.map { $0 == id ? [id] : [id, $0] } ?? [id])
+        guard let user = try await users([id], viewer: viewer, versions: current, load: load)[id] else { throw DouyinError(.userNotFound) }
+        let validity = current.map { ContentVersions.validity(users: $0, maxAge: maxAge) }
+        return ValidatedAnswer(encodedAnswer(user), validity: validity)
+    }
+
+    private func encodedAnswer(_ user: User) -> EncodedAPIResponse {
+        let id = user.id
         var plain = user
         plain.isFollow = false
         // The entry may have been replaced since `users` read it: its answers count only for the same User.

@@ -39,6 +39,25 @@ public struct EncodedAPIResponse: ResponseGenerator, Sendable {
     }
 }
 
+/// An encoded answer with the content versions it was built at, which the gateway
+/// may repeat to the same request while they hold (`AnswerValidity`).
+public struct ValidatedAnswer: ResponseGenerator, Sendable {
+    public let encoded: EncodedAPIResponse
+    /// Nil when the versions could not be read: then nobody may repeat the answer.
+    public let validity: AnswerValidity?
+
+    public init(_ encoded: EncodedAPIResponse, validity: AnswerValidity?) {
+        self.encoded = encoded
+        self.validity = validity
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try encoded.response(from: request, context: context)
+        if let validity { response.headers[.douyinValidWhile] = validity.headerValue }
+        return response
+    }
+}
+
 /// The envelope fields, then the payload's own fields, in one JSON object.
 struct Success<Payload: Encodable>: Encodable {
     let payload: Payload

@@ -123,7 +123,7 @@ public struct DouyinConfig: Sendable {
         var sizes = CacheSizes()
         let knobs: [(String, WritableKeyPath<CacheSizes, Int>)] = [
             ("users", \.users), ("viewers", \.viewers), ("pages", \.pages), ("feed_pages", \.feedPages),
-            ("tokens", \.tokens), ("clients", \.clients), ("known_users", \.knownUsers),
+            ("tokens", \.tokens), ("clients", \.clients), ("known_users", \.knownUsers), ("answers", \.answers),
         ]
         for (name, field) in knobs {
             sizes[keyPath: field] = try settings.int("cache.\(name)", default: sizes[keyPath: field], in: 1...100_000_000)

@@ -98,6 +98,8 @@ public enum InternalHeader {
     /// The client's address as the gateway saw it (for per-address limits).
     public static let clientAddress = "x-douyin-client-address"
     public static let requestID = "x-request-id"
+    /// Set by a service on an answer the gateway may repeat (`AnswerValidity`); never sent on to a client.
+    public static let validWhile = "x-douyin-valid-while"
     public static let prefix = "x-douyin-"
 }
 

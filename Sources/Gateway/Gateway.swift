@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DouyinClients
 import DouyinDiscovery
 import DouyinHTTP
 import DouyinHost
@@ -67,6 +68,7 @@ public enum Gateway {
             let forwarder = APIForwarder(
                 authenticator: authenticator, proxy: proxy, admission: admission, clientAddress: clientAddress,
                 timeout: config.requestTimeout, accessLog: host.accessLog, spans: host.spans, metrics: HTTPServerMetrics(),
+                answers: AnswerCache(versions: RedisVersionCounters(redis: host.redis), capacity: config.cacheSizes.answers),
                 logger: host.logger
             )
 

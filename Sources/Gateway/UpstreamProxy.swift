@@ -72,17 +72,18 @@ struct UpstreamProxy: Sendable {
     private func exchange(
         _ request: Request, body: ByteBuffer, service: ServiceName, identity: GatewayIdentity, context: DouyinRequestContext
     ) async throws -> Response {
-        let answer = try await exchange(
+        let (answer, _) = try await exchange(
             request.head, body: body, service: service, identity: identity, clientAddress: context.clientAddress, logger: context.logger
         )
         return Response(status: answer.status, headers: answer.headerFields, body: ResponseBody(byteBuffer: answer.body))
     }
 
     /// The buffered path on the parts of a request: its head and whole body. The
-    /// answer's hop-by-hop headers are gone; the caller frames its body.
+    /// answer's hop-by-hop and internal headers are gone (the versions it holds for
+    /// come apart, for `AnswerCache`); the caller frames its body.
     func exchange(
         _ head: HTTPRequest, body: ByteBuffer, service: ServiceName, identity: GatewayIdentity, clientAddress: String?, logger: Logger
-    ) async throws -> ForwardedHTTP.Response {
+    ) async throws -> (answer: ForwardedHTTP.Response, validity: AnswerValidity?) {
         let forwarded = ForwardedHTTP.Request(
             method: head.method, path: head.path ?? "/",
             headerFields: forwardedHeaders(head, identity: identity, clientAddress: clientAddress), body: body
@@ -97,7 +98,9 @@ struct UpstreamProxy: Sendable {
             throw error
         }
         answer.headerFields = Self.withoutHopByHop(answer.headerFields)
-        return answer
+        let validity = answer.headerFields[.douyinValidWhile].flatMap(AnswerValidity.init(headerValue:))
+        answer.headerFields[.douyinValidWhile] = nil
+        return (answer, validity)
     }
 
     /// The client's headers minus hop-by-hop and internal ones, plus what the service needs from us.

@@ -63,6 +63,7 @@ extension EndToEnd {
                 // A page bounded before every video is not the head.
                 let older = try await api.get("/douyin/feed/", [("latest_time", String(Int(Date().timeIntervalSince1970 * 1000) - 600_000))])
                 #expect(videos(older).isEmpty)
+                #expect(try await repeatedByTheGateway(stack) > 0)
             }
         }
 
@@ -202,7 +203,15 @@ extension EndToEnd {
                 #expect(unfollowed.isSuccess)
                 let afterUnfollow = try await seen()
                 #expect(afterUnfollow["is_follow"] as? Bool == false && afterUnfollow["follower_count"] as? Int == 0)
+                // The gateway repeated answers meanwhile (AnswerCache), and none hid a write.
+                #expect(try await repeatedByTheGateway(stack) > 0)
             }
+        }
+
+        func repeatedByTheGateway(_ stack: Stack) async throws -> Int {
+            let admin = try #require(await stack.adminURLs(of: .gateway).first)
+            let metrics = try await APIClient(baseURL: admin).get("/metrics").text
+            return RoundTripTests.total("douyin_gateway_repeated_answers_total", in: metrics)
         }
     }
 }

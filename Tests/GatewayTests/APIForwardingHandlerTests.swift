@@ -81,7 +81,7 @@ import Testing
                 }
             ),
             admission: Admission(limiter: nil, maxInFlight: 100), clientAddress: .behindGateway, timeout: .seconds(5),
-            accessLog: .disabled, spans: nil, metrics: HTTPServerMetrics(), logger: Logger(label: "test")
+            accessLog: .disabled, spans: nil, metrics: HTTPServerMetrics(), answers: nil, logger: Logger(label: "test")
         )
     }
 

@@ -36,8 +36,8 @@ struct UserCacheTests {
         }
     }
 
-    func followerCount(_ answer: EncodedAPIResponse) throws -> Int? {
-        let json = try JSONSerialization.jsonObject(with: Data(answer.bytes.readableBytesView)) as? [String: Any]
+    func followerCount(_ answer: ValidatedAnswer) throws -> Int? {
+        let json = try JSONSerialization.jsonObject(with: Data(answer.encoded.bytes.readableBytesView)) as? [String: Any]
         return (json?["user"] as? [String: Any])?["follower_count"] as? Int
     }
 
@@ -50,13 +50,19 @@ struct UserCacheTests {
 
         let first = try await cache.answer(id, viewer: 7, load: source.loaders)
         let second = try await cache.answer(id, viewer: 7, load: source.loaders)
-        #expect(try followerCount(first) == 1 && first.bytes == second.bytes)
+        #expect(try followerCount(first) == 1 && first.encoded.bytes == second.encoded.bytes)
         #expect(source.userLoads.withLockedValue { $0.count } == 1)
+        // The answer names the versions of the user and the viewer, as they are in Redis.
+        let validity = try #require(first.validity)
+        #expect(validity.keys == ["douyin:user:7:version", "douyin:user:\(id):version"])
+        #expect(validity.versions == (try await versions.users([7, id])).sorted { $0.key < $1.key }.map(\.value))
 
         source.followers.withLockedValue { $0 = 2 }
         await versions.changed(users: [id])
-        #expect(try followerCount(try await cache.answer(id, viewer: 7, load: source.loaders)) == 2)
+        let third = try await cache.answer(id, viewer: 7, load: source.loaders)
+        #expect(try followerCount(third) == 2)
         #expect(source.userLoads.withLockedValue { $0.count } == 2)
+        #expect(third.validity!.versions[1] > validity.versions[1])
 
         await #expect(throws: DouyinError(.userNotFound)) {
             try await cache.answer(id + 1, viewer: 7, load: UserCache.Loaders(users: { _ in [:] }, followed: { _, _ in [] }))

@@ -43,8 +43,27 @@ struct FeedAndInteractionsTests {
     func feed(viewer: UserID? = nil, latest: Int64? = nil) async throws -> FeedResponse {
         switch try await context.feed.answer(viewer: viewer, latest: latest, now: .max - 1, mediaBase: Self.base) {
         case .page(let page): return page
-        case .encoded(let encoded): return try JSONDecoder().decode(FeedResponse.self, from: Data(buffer: encoded.bytes))
+        case .encoded(let encoded): return try JSONDecoder().decode(FeedResponse.self, from: Data(buffer: encoded.encoded.bytes))
         }
+    }
+
+    func firstPage(viewer: UserID?) async throws -> ValidatedAnswer? {
+        guard case .encoded(let answer) = try await context.feed.answer(viewer: viewer, latest: nil, now: .max - 1, mediaBase: Self.base) else { return nil }
+        return answer
+    }
+
+    /// The first page names the versions it holds for (the gateway repeats it while they
+    /// hold): the feed's, and for a viewer also the viewer's.
+    @Test func theFirstPageNamesTheVersionsItHoldsFor() async throws {
+        try await publish(by: 1, "a")
+        let anonymous = try #require(try await firstPage(viewer: nil)?.validity)
+        #expect(anonymous.keys == ["douyin:feed:version"])
+        let viewed = try #require(try await firstPage(viewer: 2)?.validity)
+        #expect(viewed.keys == ["douyin:feed:version", "douyin:user:2:version"])
+        #expect(viewed.versions[0] == anonymous.versions[0])
+        try await publish(by: 1, "b")
+        let later = try #require(try await firstPage(viewer: nil)?.validity)
+        #expect(later.versions[0] > anonymous.versions[0], "a publish moves the version the page names")
     }
 
     @Test func pagesOfThirtyNewestFirstThenOnByNextTime() async throws {

@@ -19,6 +19,7 @@ struct APIForwarder: Sendable {
     let accessLog: AccessLog
     let spans: SpanExporter?
     let metrics: HTTPServerMetrics
+    let answers: AnswerCache?
     let logger: Logger
 
     /// Bodies larger than a form's are left to the router, which streams and bounds them.
@@ -57,9 +58,13 @@ struct APIForwarder: Sendable {
                         query: query, authorization: head.headerFields[.authorization],
                         contentType: head.headerFields[.contentType], endpoint: endpoint
                     )
-                    return try await proxy.exchange(
+                    let key = answers == nil ? nil : AnswerCache.key(head, body: body, identity: identity)
+                    if let key, let repeated = await answers?.answer(for: key) { return repeated }
+                    let (answer, validity) = try await proxy.exchange(
                         head, body: body, service: endpoint.service, identity: identity, clientAddress: client, logger: logger
                     )
+                    if let key { answers?.remember(answer, validity: validity, for: key) }
+                    return answer
                 } catch {
                     return Self.answer(FailureReport.envelope(for: error, logger: logger))
                 }

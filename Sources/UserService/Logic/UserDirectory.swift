@@ -27,7 +27,7 @@ struct UserDirectory: Sendable {
     }
 
     /// The `GET /douyin/user/` answer for `id`, encoded once while its cache entry lasts.
-    func answer(_ id: UserID, viewer: UserID?) async throws -> EncodedAPIResponse {
+    func answer(_ id: UserID, viewer: UserID?) async throws -> ValidatedAnswer {
         try await cache.answer(id, viewer: viewer, load: loaders)
     }
 

@@ -18,9 +18,9 @@ struct Feed: Sendable {
     let versions: ContentVersions
     static let pageSize = 30
 
-    /// A feed answer: encoded once and shared, or made for this request.
+    /// A feed answer: encoded once and shared (with the versions it holds for), or made for this request.
     enum Answer: ResponseGenerator, Sendable {
-        case encoded(EncodedAPIResponse)
+        case encoded(ValidatedAnswer)
         case page(FeedResponse)
 
         func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -44,7 +44,8 @@ struct Feed: Sendable {
             assemble: { [assembler] rows in try await assembler.videos(rows, viewer: nil, mediaBase: mediaBase) }
         ) {
             // An empty feed's next_time is the request's own bound, so only a full page is reused as is.
-            return cached.oldest == nil ? .page(FeedResponse(nextTime: bound, videoList: [])) : .encoded(cached.response)
+            guard cached.oldest != nil else { return .page(FeedResponse(nextTime: bound, videoList: [])) }
+            return .encoded(ValidatedAnswer(cached.response, validity: ContentVersions.validity(feed: cached.version, maxAge: head.maxAge)))
         }
         if let viewer, isHeadRequest {
             let current = try? await versions.feedAndUsers([viewer])
@@ -57,7 +58,12 @@ struct Feed: Sendable {
                 let videos = try await assembler.videos(rows, viewer: viewer, mediaBase: mediaBase)
                 return EncodedAPIResponse(FeedResponse(nextTime: oldest, videoList: videos))
             }
-            if let page { return .encoded(page) }
+            if let page {
+                let validity = current.flatMap { current in
+                    current.users[viewer].map { ContentVersions.validity(feed: current.feed, users: [viewer: $0], maxAge: viewerPages.maxAge) }
+                }
+                return .encoded(ValidatedAnswer(page, validity: validity))
+            }
         }
         let rows: [VideoStore.Row]
         if viewer != nil, let cached = try await head.rows(bound: bound, isHeadRequest: isHeadRequest, load: loadHead) {

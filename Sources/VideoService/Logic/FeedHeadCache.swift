@@ -37,7 +37,7 @@ final class FeedHeadCache: Sendable {
     typealias Load = @Sendable () async throws -> [VideoStore.Row]
 
     private let versions: ContentVersions
-    private let maxAge: Duration
+    let maxAge: Duration
     private let headRows = NIOLockedValueBox<Rows?>(nil)
     /// By media base URL: play and cover URLs depend on the request's host.
     private let heads = NIOLockedValueBox(LRUCache<String, Head>(capacity: 16))

@@ -21,8 +21,10 @@ final class ViewerFeedPages: Sendable {
     }
 
     private let pages: VersionedCache<Key, EncodedAPIResponse>
+    let maxAge: Duration
 
     init(maxAge: Duration = .seconds(2), maxPages: Int = CacheSizes().feedPages) {
+        self.maxAge = maxAge
         pages = VersionedCache(name: "feed_pages", maxAge: maxAge, capacity: maxPages)
     }
 
