@@ -15,8 +15,11 @@ public struct CacheSizes: Sendable, Equatable {
     public var clients = 100_000
     /// User ids known to exist (`cache.known_users`).
     public var knownUsers = 100_000
-    /// Answers the gateway repeats while their versions hold, up to some kilobytes each (`cache.answers`).
-    public var answers = 5_000
+    /// Answers the gateway repeats while their versions hold (`cache.answers`)...
+    public var answers = 50_000
+    /// ...and the bytes their bodies may take together (`cache.answer_bytes`): a
+    /// profile is some hundred bytes, a feed page some ten kilobytes.
+    public var answerBytes = 64 << 20
 
     public init() {}
 }

@@ -82,6 +82,16 @@ public struct LRUCache<Key: Hashable, Value> {
         return nodes[slot].value
     }
 
+    /// Takes out the least recently used entry (for a cache bounded by more than its count).
+    @inlinable @discardableResult
+    public mutating func removeOldest() -> (key: Key, value: Value)? {
+        guard oldest >= 0 else { return nil }
+        let node = nodes[oldest]
+        removeValue(forKey: node.key)
+        metrics?.eviction()
+        return (node.key, node.value)
+    }
+
     @inlinable
     public mutating func removeAll() {
         self = LRUCache(capacity: capacity, metrics: metrics)

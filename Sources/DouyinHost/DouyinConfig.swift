@@ -124,6 +124,7 @@ public struct DouyinConfig: Sendable {
         let knobs: [(String, WritableKeyPath<CacheSizes, Int>)] = [
             ("users", \.users), ("viewers", \.viewers), ("pages", \.pages), ("feed_pages", \.feedPages),
             ("tokens", \.tokens), ("clients", \.clients), ("known_users", \.knownUsers), ("answers", \.answers),
+            ("answer_bytes", \.answerBytes),
         ]
         for (name, field) in knobs {
             sizes[keyPath: field] = try settings.int("cache.\(name)", default: sizes[keyPath: field], in: 1...100_000_000)

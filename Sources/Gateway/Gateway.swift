@@ -68,7 +68,10 @@ public enum Gateway {
             let forwarder = APIForwarder(
                 authenticator: authenticator, proxy: proxy, admission: admission, clientAddress: clientAddress,
                 timeout: config.requestTimeout, accessLog: host.accessLog, spans: host.spans, metrics: HTTPServerMetrics(),
-                answers: AnswerCache(versions: RedisVersionCounters(redis: host.redis), capacity: config.cacheSizes.answers),
+                answers: AnswerCache(
+                    versions: RedisVersionCounters(redis: host.redis),
+                    capacity: config.cacheSizes.answers, maxBytes: config.cacheSizes.answerBytes
+                ),
                 logger: host.logger
             )
 

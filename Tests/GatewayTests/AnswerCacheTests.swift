@@ -20,7 +20,10 @@ struct AnswerCacheTests {
 
     /// A forwarder whose service names the feed's current version on its answers to GETs
     /// (the way the feed's first page does) and counts what reaches it.
-    func forwarder(maxAge: Duration = .seconds(2), serviceMaxAge: Duration = .seconds(2), status: HTTPResponse.Status = .ok) -> APIForwarder {
+    func forwarder(
+        maxAge: Duration = .seconds(2), serviceMaxAge: Duration = .seconds(2), status: HTTPResponse.Status = .ok,
+        capacity: Int = 100, maxBytes: Int = 1 << 20
+    ) -> APIForwarder {
         let (calls, versions) = (self.calls, self.versions)
         return APIForwarder(
             authenticator: GatewayAuthenticator(keys: AuthKeys(logger: Logger(label: "test")) { [] }),
@@ -38,7 +41,7 @@ struct AnswerCacheTests {
             ),
             admission: Admission(limiter: nil, maxInFlight: 100), clientAddress: .behindGateway, timeout: .seconds(5),
             accessLog: .disabled, spans: nil, metrics: HTTPServerMetrics(),
-            answers: AnswerCache(versions: versions, capacity: 100, maxAge: maxAge), logger: Logger(label: "test")
+            answers: AnswerCache(versions: versions, capacity: capacity, maxBytes: maxBytes, maxAge: maxAge), logger: Logger(label: "test")
         )
     }
 
@@ -95,6 +98,23 @@ struct AnswerCacheTests {
         #expect(AnswerCache.key(post, body: ByteBuffer(), identity: .user(7)) == nil)
         #expect(AnswerCache.key(get, body: ByteBuffer(string: "token=x"), identity: .deferred) == nil, "a form body the gateway does not read")
         #expect(AnswerCache.key(get, body: ByteBuffer(), identity: .user(7)) != AnswerCache.key(get, body: ByteBuffer(), identity: .user(8)))
+    }
+
+    /// Bodies here are "answer <n> to /douyin/feed/?n=<i>": about 30 bytes.
+    @Test func theLeastRecentlyUsedAnswersGoFirstWhenThereAreTooManyOrTooManyBytes() async {
+        for (capacity, maxBytes) in [(3, 1 << 20), (100, 100)] {
+            calls.withLockedValue { $0 = 0 }
+            let forwarder = forwarder(capacity: capacity, maxBytes: maxBytes)
+            for i in 1...3 { _ = await ask(forwarder, "/douyin/feed/?n=\(i)") }
+            _ = await ask(forwarder, "/douyin/feed/?n=1")
+            _ = await ask(forwarder, "/douyin/feed/?n=4")
+            #expect(calls.withLockedValue { $0 } == 4, "1 was used again, so 2 made room for 4")
+            _ = await ask(forwarder, "/douyin/feed/?n=1")
+            _ = await ask(forwarder, "/douyin/feed/?n=4")
+            #expect(calls.withLockedValue { $0 } == 4)
+            _ = await ask(forwarder, "/douyin/feed/?n=2")
+            #expect(calls.withLockedValue { $0 } == 5)
+        }
     }
 
     @Test func aMalformedValidityIsIgnored() {

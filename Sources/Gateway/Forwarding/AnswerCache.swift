@@ -34,14 +34,25 @@ final class AnswerCache: Sendable {
         let answer: ForwardedHTTP.Response
     }
 
-    private let entries: NIOLockedValueBox<LRUCache<Key, Entry>>
+    /// The entries, and the bytes of their bodies together.
+    private struct Entries {
+        var answers: LRUCache<Key, Entry>
+        var bytes = 0
+    }
+
+    private let entries: NIOLockedValueBox<Entries>
     private let versions: any VersionCounters
+    private let maxBytes: Int
     private let maxAge: Duration
     private let repeated = Counter(label: "douyin_gateway_repeated_answers_total")
 
-    init(versions: any VersionCounters, capacity: Int, maxAge: Duration = .seconds(2)) {
-        self.entries = NIOLockedValueBox(LRUCache(capacity: capacity, metrics: CacheMetrics(name: "answers")))
+    /// - Parameters:
+    ///   - capacity: how many answers at most.
+    ///   - maxBytes: how many bytes their bodies may take together.
+    init(versions: any VersionCounters, capacity: Int, maxBytes: Int, maxAge: Duration = .seconds(2)) {
+        self.entries = NIOLockedValueBox(Entries(answers: LRUCache(capacity: capacity, metrics: CacheMetrics(name: "answers"))))
         self.versions = versions
+        self.maxBytes = maxBytes
         self.maxAge = maxAge
     }
 
@@ -61,7 +72,7 @@ final class AnswerCache: Sendable {
     /// The stored answer, if its versions still hold; nil when they moved, it expired,
     /// or Redis cannot say.
     func answer(for key: Key) async -> ForwardedHTTP.Response? {
-        guard let entry = entries.withLockedValue({ $0[key] }),
+        guard let entry = entries.withLockedValue({ $0.answers[key] }),
             entry.storedAt.duration(to: .now) < min(entry.validity.maxAge, maxAge),
             let current = try? await versions.read(entry.validity.keys), current == entry.validity.versions
         else { return nil }
@@ -69,9 +80,22 @@ final class AnswerCache: Sendable {
         return entry.answer
     }
 
-    /// Keeps a successful answer that names its versions.
+    /// Keeps a successful answer that names its versions, dropping the least recently
+    /// used ones while there are too many or they take too many bytes.
     func remember(_ answer: ForwardedHTTP.Response, validity: AnswerValidity?, for key: Key) {
-        guard let validity, answer.status == .ok else { return }
-        entries.withLockedValue { $0[key] = Entry(validity: validity, storedAt: .now, answer: answer) }
+        guard let validity, answer.status == .ok, answer.body.readableBytes <= maxBytes else { return }
+        let entry = Entry(validity: validity, storedAt: .now, answer: answer)
+        entries.withLockedValue { entries in
+            if let replaced = entries.answers.removeValue(forKey: key) {
+                entries.bytes -= replaced.answer.body.readableBytes
+            }
+            while entries.answers.count >= entries.answers.capacity || entries.bytes + answer.body.readableBytes > maxBytes,
+                let (_, dropped) = entries.answers.removeOldest()
+            {
+                entries.bytes -= dropped.answer.body.readableBytes
+            }
+            entries.answers[key] = entry
+            entries.bytes += answer.body.readableBytes
+        }
     }
 }
