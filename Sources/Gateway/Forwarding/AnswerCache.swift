@@ -15,8 +15,9 @@ import NIOCore
 /// A repeat costs one MGET of the versions instead of an RPC and the service's work,
 /// and stays exactly as fresh as the service's own caches: every write that changes
 /// such an answer moves one of its versions before it returns, so the next read after
-/// it misses here, on every gateway. Entries also expire after the service's `maxAge`,
-/// capped by `maxAge` here, which bounds staleness if a writer could not move a version.
+/// it misses here, on every gateway. Entries also expire after the service's `maxAge`
+/// (the lifetime of its own cache entries: 2 s for feed pages, 5 s for users), capped by
+/// `maxAge` here, which bounds staleness if a writer could not move a version.
 final class AnswerCache: Sendable {
     /// Everything of a request that its answer may depend on.
     struct Key: Hashable, Sendable {
@@ -49,7 +50,7 @@ final class AnswerCache: Sendable {
     /// - Parameters:
     ///   - capacity: how many answers at most.
     ///   - maxBytes: how many bytes their bodies may take together.
-    init(versions: any VersionCounters, capacity: Int, maxBytes: Int, maxAge: Duration = .seconds(2)) {
+    init(versions: any VersionCounters, capacity: Int, maxBytes: Int, maxAge: Duration = .seconds(5)) {
         self.entries = NIOLockedValueBox(Entries(answers: LRUCache(capacity: capacity, metrics: CacheMetrics(name: "answers"))))
         self.versions = versions
         self.maxBytes = maxBytes
