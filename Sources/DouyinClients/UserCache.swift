@@ -44,7 +44,8 @@ public final class UserCache: Sendable {
     }
 
     private let versions: ContentVersions
-    private let maxAge: Duration
+    /// How long an entry lives at most, whatever the versions say.
+    public let maxAge: Duration
     private let entries: NIOLockedValueBox<LRUCache<UserID, Entry>>
     private let follows: ViewerFlags
 
@@ -57,8 +58,13 @@ public final class UserCache: Sendable {
 
     /// The users among `ids` (distinct) that exist, as `viewer` sees them.
     public func users(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> [UserID: User] {
+        try await usersAndVersions(ids, viewer: viewer, load: load).users
+    }
+
+    /// The same, with the versions (of `ids` and `viewer`) they hold for; nil when Redis could not say.
+    public func usersAndVersions(_ ids: [UserID], viewer: UserID?, load: Loaders) async throws -> (users: [UserID: User], versions: [UserID: Int64]?) {
         let current = try? await versions.users(viewer.map { ids.contains($0) ? ids : ids + [$0] } ?? ids)
-        return try await users(ids, viewer: viewer, versions: current, load: load)
+        return (try await users(ids, viewer: viewer, versions: current, load: load), current)
     }
 
     /// The same with the versions already read (of `ids` and `viewer`; nil when Redis

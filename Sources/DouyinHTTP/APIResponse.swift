@@ -18,6 +18,16 @@ public struct APIResponse<Body: Encodable & Sendable>: ResponseGenerator {
         self.headers = headers
     }
 
+    /// An answer the gateway may repeat while these versions hold (`AnswerValidity`).
+    public init(_ body: Body, validity: AnswerValidity?) {
+        self.init(body, headers: validity.map { [.douyinValidWhile: $0.headerValue] } ?? [:])
+    }
+
+    /// The versions this answer holds for, if it names them.
+    public var validity: AnswerValidity? {
+        headers[.douyinValidWhile].flatMap(AnswerValidity.init(headerValue:))
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = Response.jsonContentType

@@ -146,21 +146,26 @@ extension EndToEnd {
                 let api = stack.api
                 let star = try await api.register("followedstar")
                 let fans = [try await api.register("earlyfan"), try await api.register("latefan")]
-                func followers() async throws -> [Int] {
-                    var seen: [Int] = []
+                func page() async throws -> [[String: any Sendable]] {
+                    var users: [[String: any Sendable]] = []
                     for _ in 0..<6 {
                         let reply = try await api.get("/douyin/relation/follower/list/", [("user_id", star.idString), ("token", star.token)])
-                        seen = (reply.json["user_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["id"] as? Int }
+                        users = reply.json["user_list"] as? [[String: any Sendable]] ?? []
                     }
-                    return seen
+                    return users
                 }
+                func followers() async throws -> [Int] { try await page().compactMap { $0["id"] as? Int } }
                 #expect(try await followers().isEmpty)
                 for fan in fans {
                     #expect(try await api.post("/douyin/relation/action/", [("to_user_id", star.idString), ("action_type", "1"), ("token", fan.token)]).isSuccess)
                 }
                 #expect(try await followers() == [fans[1].id, fans[0].id])
+                // A user on the page changes (not the list): the page shows it at once.
+                #expect(try await api.post("/douyin/relation/action/", [("to_user_id", fans[1].idString), ("action_type", "1"), ("token", fans[0].token)]).isSuccess)
+                #expect(try await page().last?["follow_count"] as? Int == 2)
                 #expect(try await api.post("/douyin/relation/action/", [("to_user_id", star.idString), ("action_type", "2"), ("token", fans[1].token)]).isSuccess)
                 #expect(try await followers() == [fans[0].id])
+                #expect(try await repeatedByTheGateway(stack) > 0)
             }
         }
 

@@ -41,14 +41,14 @@ struct RelationsTests {
         #expect(bob.followerCount == 1 && bob.isFollow)
         #expect(try await user(1, seenBy: 3).followCount == 1)
         #expect(try await user(2, seenBy: 3).isFollow == false, "is_follow is the viewer's, not the follower's")
-        #expect(try await relations.following(of: 1, viewer: 1, page: Page()).items.map(\.id) == [2])
-        #expect(try await relations.followers(of: 2, viewer: 1, page: Page()).items.map(\.id) == [1])
+        #expect(try await relations.following(of: 1, viewer: 1, page: Page()).body.items.map(\.id) == [2])
+        #expect(try await relations.followers(of: 2, viewer: 1, page: Page()).body.items.map(\.id) == [1])
 
         try await relations.act(.unfollow, from: 1, to: 2)
         try await relations.act(.unfollow, from: 1, to: 2)
         let after = try await user(2, seenBy: 1)
         #expect(after.followerCount == 0 && !after.isFollow)
-        #expect(try await relations.followers(of: 2, viewer: 1, page: Page()).items.isEmpty)
+        #expect(try await relations.followers(of: 2, viewer: 1, page: Page()).body.items.isEmpty)
     }
 
     /// Search answers full users for the viewer, best first, and pages by count served.
@@ -104,12 +104,29 @@ struct RelationsTests {
         var seen: [UserID] = []
         var page = Page(limit: 4)
         while true {
-            let list = try await relations.followers(of: 1, viewer: 1, page: page)
+            let list = try await relations.followers(of: 1, viewer: 1, page: page).body
             seen += list.items.map(\.id)
             guard !list.nextCursor.isEmpty else { break }
             page = try Page(RequestParameters(sources: [[("cursor", list.nextCursor), ("limit", "4")]]))
         }
         #expect(seen == Array((10...24).reversed()))
+    }
+
+    /// A list page names what it holds for, so the gateway may repeat it meanwhile: the
+    /// list's owner (its rows), each user on it (their counts) and the viewer (their flags).
+    @Test func aListPageNamesTheVersionsItHoldsFor() async throws {
+        try await relations.act(.follow, from: 2, to: 1)
+        try await relations.act(.follow, from: 3, to: 1)
+        let before = try #require(try await relations.followers(of: 1, viewer: 4, page: Page()).validity)
+        let keys = [1, 2, 3, 4].map { "douyin:user:\($0):version" }
+        #expect(before.keys == keys)
+        #expect(before.versions == keys.map(counters.value))
+        // A like by a user on the page moves their version, and so the page's.
+        try await counters.increment(["douyin:user:3:version"])
+        let after = try #require(try await relations.followers(of: 1, viewer: 4, page: Page()).validity)
+        #expect(after.versions[2] == before.versions[2] + 1)
+        counters.unreadable = true
+        #expect(try await relations.followers(of: 1, viewer: 4, page: Page()).validity == nil, "no versions, no repeats")
     }
 
     @Test func aListIsReadOnceWhileNothingChangesAndAgainAfterAFollow() async throws {
@@ -119,7 +136,7 @@ struct RelationsTests {
         #expect(tables.listReads == 1, "the second read is served from memory")
 
         try await relations.act(.follow, from: 3, to: 1)
-        let list = try await relations.followers(of: 1, viewer: 4, page: Page())
+        let list = try await relations.followers(of: 1, viewer: 4, page: Page()).body
         #expect(list.items.map(\.id) == [3, 2], "the follow is seen at once")
         #expect(tables.listReads == 2)
     }

@@ -19,11 +19,11 @@ struct RelationRoutes {
         }
         router.get("/douyin/relation/follow/list/") { _, context in
             let (viewer, user, page) = try Self.listParameters(context)
-            return APIResponse(try await relations.following(of: user, viewer: viewer, page: page))
+            return try await relations.following(of: user, viewer: viewer, page: page)
         }
         router.get("/douyin/relation/follower/list/") { _, context in
             let (viewer, user, page) = try Self.listParameters(context)
-            return APIResponse(try await relations.followers(of: user, viewer: viewer, page: page))
+            return try await relations.followers(of: user, viewer: viewer, page: page)
         }
         router.get("/douyin/relation/friend/list/") { _, context in
             let (viewer, user, page) = try Self.listParameters(context)

@@ -24,21 +24,25 @@ final class RelationPages: Sendable {
 
     private let versions: ContentVersions
     private let pages: VersionedCache<Key, [RelationEntry]>
+    let maxAge: Duration
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = CacheSizes().pages) {
         self.versions = versions
+        self.maxAge = maxAge
         self.pages = VersionedCache(name: "relation_pages", maxAge: maxAge, capacity: maxPages)
     }
 
     /// The rows of one page of `user`'s `list` (fetched with `limit` rows after `after`),
-    /// from memory while current, else from `load`.
+    /// from memory while current, else from `load`; with the user's version they hold
+    /// for (nil when Redis could not say).
     func entries(
         _ list: List, of user: UserID, after: Int64?, limit: Int,
         load: () async throws -> [RelationEntry]
-    ) async throws -> [RelationEntry] {
+    ) async throws -> (entries: [RelationEntry], version: Int64?) {
         let version = try? await versions.users([user])[user]
-        return try await pages.value(for: Key(list: list, user: user, after: after, limit: limit), version: version) {
+        let entries = try await pages.value(for: Key(list: list, user: user, after: after, limit: limit), version: version) {
             try await load()
         } ?? []
+        return (entries, version)
     }
 }

@@ -27,26 +27,29 @@ public struct Relations: Sendable {
         await versions.changed(users: [requester, target])
     }
 
-    public func following(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+    /// A page of a relation list, with the versions it holds for (`AnswerValidity`).
+    public typealias ListAnswer = APIResponse<UserListResponse<User>>
+
+    public func following(of user: UserID, viewer: UserID, page: Page) async throws -> ListAnswer {
         try await requireUser(user)
-        let entries = try await pages.entries(.following, of: user, after: page.after, limit: page.limit + 1) {
+        let (entries, version) = try await pages.entries(.following, of: user, after: page.after, limit: page.limit + 1) {
             try await store.following(user, before: page.after, limit: page.limit + 1)
         }
-        return try await users(entries, viewer: viewer, page: page)
+        return try await users(entries, of: user, at: version, viewer: viewer, page: page)
     }
 
-    public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+    public func followers(of user: UserID, viewer: UserID, page: Page) async throws -> ListAnswer {
         try await requireUser(user)
-        let entries = try await pages.entries(.followers, of: user, after: page.after, limit: page.limit + 1) {
+        let (entries, version) = try await pages.entries(.followers, of: user, after: page.after, limit: page.limit + 1) {
             try await store.followers(user, before: page.after, limit: page.limit + 1)
         }
-        return try await users(entries, viewer: viewer, page: page)
+        return try await users(entries, of: user, at: version, viewer: viewer, page: page)
     }
 
     /// Friend lists carry private message previews: only the requester's own.
     public func friends(of user: UserID, viewer: UserID, page: Page) async throws -> UserListResponse<FriendUser> {
         guard user == viewer else { throw DouyinError(.forbidden, "a friend list can only be read by its owner") }
-        let rows = try await pages.entries(.friends, of: user, after: page.after, limit: page.limit + 1) {
+        let (rows, _) = try await pages.entries(.friends, of: user, after: page.after, limit: page.limit + 1) {
             try await store.friends(user, before: page.after, limit: page.limit + 1)
         }
         let (entries, next) = page.finish(rows) { $0.position }
@@ -61,9 +64,20 @@ public struct Relations: Sendable {
         return UserListResponse(friends, nextCursor: next)
     }
 
-    private func users(_ entries: [RelationEntry], viewer: UserID, page: Page) async throws -> UserListResponse<User> {
+    /// The page's users as the viewer sees them. It holds while the list's owner (its
+    /// rows), the users on it and the viewer (their follow flags) keep their versions.
+    private func users(
+        _ entries: [RelationEntry], of owner: UserID, at ownerVersion: Int64?, viewer: UserID, page: Page
+    ) async throws -> ListAnswer {
         let (items, next) = page.finish(entries) { $0.position }
-        return UserListResponse(try await directory.users(items.map(\.id), viewer: viewer), nextCursor: next)
+        let (users, versions) = try await directory.usersAndVersions(items.map(\.id), viewer: viewer)
+        var validity: AnswerValidity?
+        if let ownerVersion, var versions {
+            // Read twice when the owner is on the page or views it: the older one holds for both.
+            versions[owner] = min(versions[owner] ?? ownerVersion, ownerVersion)
+            validity = ContentVersions.validity(users: versions, maxAge: min(pages.maxAge, directory.cache.maxAge))
+        }
+        return APIResponse(UserListResponse(users, nextCursor: next), validity: validity)
     }
 
     private func requireUser(_ id: UserID) async throws {

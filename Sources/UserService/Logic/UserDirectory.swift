@@ -16,8 +16,13 @@ struct UserDirectory: Sendable {
 
     /// Users in the order of `ids` (duplicates kept); unknown ids are left out.
     func users(_ ids: [UserID], viewer: UserID?) async throws -> [User] {
-        let users = try await cache.users(Array(Set(ids)), viewer: viewer, load: loaders)
-        return ids.compactMap { users[$0] }
+        try await usersAndVersions(ids, viewer: viewer).users
+    }
+
+    /// The same, with the versions (of `ids` and `viewer`) they hold for; nil when Redis could not say.
+    func usersAndVersions(_ ids: [UserID], viewer: UserID?) async throws -> (users: [User], versions: [UserID: Int64]?) {
+        let (users, versions) = try await cache.usersAndVersions(Array(Set(ids)), viewer: viewer, load: loaders)
+        return (ids.compactMap { users[$0] }, versions)
     }
 
     /// `GET /douyin/search/user/`: the users whose names match, best first, as the viewer sees them.
