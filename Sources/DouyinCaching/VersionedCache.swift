@@ -21,7 +21,8 @@ public final class VersionedCache<Key: Hashable & Sendable, Value: Sendable>: Se
         }
     }
 
-    @usableFromInline let maxAge: Duration
+    /// How long an entry lives at most, whatever the version says.
+    public let maxAge: Duration
     // Inlinable (like `LRUCache`), so each cache is specialized for its key and value where used.
     @usableFromInline let entries: NIOLockedValueBox<LRUCache<Key, Entry>>
 

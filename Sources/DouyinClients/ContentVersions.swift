@@ -54,11 +54,14 @@ public struct ContentVersions: Sendable {
 
     /// What an answer built at these versions holds for: the gateway may repeat it
     /// while they hold (`AnswerValidity`).
-    public static func validity(feed: Int64? = nil, users: [UserID: Int64] = [:], maxAge: Duration) -> AnswerValidity {
+    public static func validity(
+        feed: Int64? = nil, users: [UserID: Int64] = [:], videos: [Int64: Int64] = [:], maxAge: Duration
+    ) -> AnswerValidity {
         let users = users.sorted { $0.key < $1.key }
+        let videos = videos.sorted { $0.key < $1.key }
         return AnswerValidity(
-            keys: (feed.map { _ in [feedKey] } ?? []) + users.map { userKey($0.key) },
-            versions: (feed.map { [$0] } ?? []) + users.map(\.value),
+            keys: (feed.map { _ in [feedKey] } ?? []) + users.map { userKey($0.key) } + videos.map { videoKey($0.key) },
+            versions: (feed.map { [$0] } ?? []) + users.map(\.value) + videos.map(\.value),
             maxAge: maxAge
         )
     }

@@ -28,6 +28,16 @@ public struct RemoteUsers: Sendable {
         return try Self.complete(try await cache.users(distinct, viewer: viewer, load: loaders), asked: distinct)
     }
 
+    /// The same, with the versions (of `ids` and `viewer`) they hold for; nil when Redis could not say.
+    public func usersAndVersions(_ ids: some Collection<UserID>, viewer: UserID?) async throws -> (users: [UserID: User], versions: [UserID: Int64]?) {
+        let distinct = Array(Set(ids))
+        let (users, versions) = try await cache.usersAndVersions(distinct, viewer: viewer, load: loaders)
+        return (try Self.complete(users, asked: distinct), versions)
+    }
+
+    /// How long a user is kept at most, whatever the versions say.
+    public var maxAge: Duration { cache.maxAge }
+
     /// The same with the versions of `ids` and `viewer` already read (nil: Redis could not say).
     public func users(_ ids: some Collection<UserID>, viewer: UserID?, versions: [UserID: Int64]?) async throws -> [UserID: User] {
         let distinct = Array(Set(ids))

@@ -137,6 +137,12 @@ extension EndToEnd {
                 )
                 #expect(deleted.isSuccess)
                 #expect(try await contents() == ["first"])
+                // The viewer follows the writer: the page shows it at once.
+                #expect(try await api.post("/douyin/relation/action/", [("to_user_id", fan.idString), ("action_type", "1"), ("token", author.token)]).isSuccess)
+                let writer = try await api.get("/douyin/comment/list/", [("video_id", String(video)), ("token", author.token)])
+                let user = (writer.json["comment_list"] as? [[String: any Sendable]])?.first?["user"] as? [String: any Sendable]
+                #expect(user?["is_follow"] as? Bool == true && user?["follower_count"] as? Int == 1)
+                #expect(try await repeatedByTheGateway(stack) > 0)
             }
         }
 

@@ -107,14 +107,25 @@ struct FeedAndInteractionsTests {
         }
     }
 
+    /// A comment page names what it holds for (the gateway repeats it meanwhile): the
+    /// writers on it and the viewer (their profiles, the viewer's follow flags), and the video.
+    @Test func aCommentPageNamesTheVersionsItHoldsFor() async throws {
+        let video = try await publish(by: 1, "talked about").id
+        _ = try await context.interactions.addComment(video: video, user: 2, content: "nice")
+        let validity = try #require(try await context.interactions.commentList(video: video, viewer: 4, page: Page()).validity)
+        let keys = ["douyin:user:2:version", "douyin:user:4:version", "douyin:video:\(video):version"]
+        #expect(validity.keys == keys)
+        #expect(validity.versions == keys.map(counters.value))
+    }
+
     @Test func commentsCountAndOnlyTheirWriterOrTheVideosAuthorDeletesThem() async throws {
         let video = try await publish(by: 1, "talked about").id
         let interactions = context.interactions
-        #expect(try await interactions.commentList(video: video, viewer: 2, page: Page()).items.isEmpty)
+        #expect(try await interactions.commentList(video: video, viewer: 2, page: Page()).body.items.isEmpty)
         let first = try await interactions.addComment(video: video, user: 2, content: "nice")
         let second = try await interactions.addComment(video: video, user: 3, content: "meh")
         #expect(first.user.id == 2 && first.content == "nice")
-        #expect(try await interactions.commentList(video: video, viewer: 4, page: Page()).items.map(\.id) == [second.id, first.id],
+        #expect(try await interactions.commentList(video: video, viewer: 4, page: Page()).body.items.map(\.id) == [second.id, first.id],
                 "newest first, seen at once after the cached empty page")
         #expect(try await feed(viewer: 4).videoList.first?.commentCount == 2)
 

@@ -43,7 +43,7 @@ struct InteractionRoutes {
             let viewer = try context.requireUser()
             let video = try context.params.id("video_id")
             let page = try Page(context.params)
-            return APIResponse(try await interactions.commentList(video: video, viewer: viewer, page: page))
+            return try await interactions.commentList(video: video, viewer: viewer, page: page)
         }
     }
 }

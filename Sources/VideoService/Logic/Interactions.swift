@@ -53,7 +53,9 @@ struct Interactions: Sendable {
         }
     }
 
-    func commentList(video: Int64, viewer: UserID, page: Page) async throws -> CommentListResponse {
+    /// A page of a video's comments, with the versions it holds for (`AnswerValidity`):
+    /// the video's (its comments), each writer's on the page and the viewer's.
+    func commentList(video: Int64, viewer: UserID, page: Page) async throws -> APIResponse<CommentListResponse> {
         let version = try? await versions.video(video)
         let key = CommentPageKey(video: video, after: page.after, limit: page.limit + 1)
         guard let found = try await commentPages.value(for: key, version: version, load: {
@@ -62,7 +64,15 @@ struct Interactions: Sendable {
             throw DouyinError(.videoNotFound)
         }
         let (rows, next) = page.finish(found) { $0.id }
-        return CommentListResponse(try await assemble(rows, viewer: viewer), nextCursor: next)
+        guard !rows.isEmpty else { return APIResponse(CommentListResponse([], nextCursor: next)) }
+        let (writers, userVersions) = try await users.usersAndVersions(rows.map(\.userID), viewer: viewer)
+        let listed = rows.compactMap { (row: CommentStore.Row) -> Comment? in
+            writers[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: Self.createDate(row.createdAt)) }
+        }
+        let validity = version.flatMap { version in
+            userVersions.map { ContentVersions.validity(users: $0, videos: [video: version], maxAge: min(commentPages.maxAge, users.maxAge)) }
+        }
+        return APIResponse(CommentListResponse(listed, nextCursor: next), validity: validity)
     }
 
     /// Comments with their writers, from one batch RPC.
