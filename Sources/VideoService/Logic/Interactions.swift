@@ -66,27 +66,24 @@ struct Interactions: Sendable {
         let (rows, next) = page.finish(found) { $0.id }
         guard !rows.isEmpty else { return APIResponse(CommentListResponse([], nextCursor: next)) }
         let (writers, userVersions) = try await users.usersAndVersions(rows.map(\.userID), viewer: viewer)
-        let listed = rows.compactMap { (row: CommentStore.Row) -> Comment? in
-            writers[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: Self.createDate(row.createdAt)) }
-        }
+        let listed = Self.comments(rows, writers: writers)
         let validity = version.flatMap { version in
             userVersions.map { ContentVersions.validity(users: $0, videos: [video: version], maxAge: min(commentPages.maxAge, users.maxAge)) }
         }
         return APIResponse(CommentListResponse(listed, nextCursor: next), validity: validity)
     }
 
-    /// Comments with their writers, from one batch RPC.
-    private func assemble(_ rows: [CommentStore.Row], viewer: UserID) async throws -> [Comment] {
-        guard !rows.isEmpty else { return [] }
-        let byID = try await users.users(rows.map(\.userID), viewer: viewer)
-        return rows.compactMap { row in
-            byID[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: Self.createDate(row.createdAt)) }
-        }
+    /// A comment with its writer as the viewer sees them.
+    private func assemble(_ row: CommentStore.Row, viewer: UserID) async throws -> Comment {
+        let writers = try await users.users([row.userID], viewer: viewer)
+        guard let comment = Self.comments([row], writers: writers).first else { throw DouyinError(.badUpstreamAnswer) }
+        return comment
     }
 
-    private func assemble(_ row: CommentStore.Row, viewer: UserID) async throws -> Comment {
-        guard let comment = try await assemble([row], viewer: viewer).first else { throw DouyinError(.badUpstreamAnswer) }
-        return comment
+    private static func comments(_ rows: [CommentStore.Row], writers: [UserID: User]) -> [Comment] {
+        rows.compactMap { row in
+            writers[row.userID].map { Comment(id: row.id, user: $0, content: row.content, createDate: createDate(row.createdAt)) }
+        }
     }
 
     /// `MM-DD` in China Standard Time, UTC+08:00 (API.md 4), which has no daylight saving:
