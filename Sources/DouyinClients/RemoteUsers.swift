@@ -24,8 +24,7 @@ public struct RemoteUsers: Sendable {
     /// The users among `ids` as `viewer` sees them. Every id must name a user: another
     /// service's rows point only at users that exist, so a missing one is a bad answer.
     public func users(_ ids: some Collection<UserID>, viewer: UserID?) async throws -> [UserID: User] {
-        let distinct = Array(Set(ids))
-        return try Self.complete(try await cache.users(distinct, viewer: viewer, load: loaders), asked: distinct)
+        try await usersAndVersions(ids, viewer: viewer).users
     }
 
     /// The same, with the versions (of `ids` and `viewer`) they hold for; nil when Redis could not say.

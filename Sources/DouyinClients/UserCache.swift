@@ -105,8 +105,8 @@ public final class UserCache: Sendable {
     /// The user-info answer for `id` as `viewer` sees it, encoded once per cached entry,
     /// with the versions of the two it depends on: the user and the viewer.
     public func answer(_ id: UserID, viewer: UserID?, load: Loaders) async throws -> ValidatedAnswer {
-        let current = try? await versions.users(viewer.map { $0 == id ? [id] : [id, $0] } ?? [id])
-        guard let user = try await users([id], viewer: viewer, versions: current, load: load)[id] else { throw DouyinError(.userNotFound) }
+        let (users, current) = try await usersAndVersions([id], viewer: viewer, load: load)
+        guard let user = users[id] else { throw DouyinError(.userNotFound) }
         let validity = current.map { ContentVersions.validity(users: $0, maxAge: maxAge) }
         return ValidatedAnswer(encodedAnswer(user), validity: validity)
     }

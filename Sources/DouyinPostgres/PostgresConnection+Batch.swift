@@ -68,7 +68,8 @@ extension PostgresConnection: BatchingConnection {
         }
         var results = [Result<PostgresResult, any Error>?](repeating: nil, count: items.count)
         let writes = items.indices.filter { items[$0].commitsWithOthers }
-        if writes.count > 1, let committed = commitTogether(writes.map { items[$0].query }, turn: writeGroups) {
+        // Groups are safe only taking turns: a connection without `WriteGroups` runs each write alone.
+        if writes.count > 1, let writeGroups, let committed = writeGroups.inTurn({ commitTogether(writes.map { items[$0].query }) }) {
             for (index, result) in zip(writes, committed) { results[index] = result }
         }
         let rest = items.indices.filter { results[$0] == nil }
@@ -112,12 +113,7 @@ extension PostgresConnection: BatchingConnection {
 
     /// BEGIN, the writes, COMMIT, in one pipeline with one sync. Nil when nothing was
     /// committed and the connection is fine: then the caller runs each write alone.
-    private func commitTogether(_ queries: [PostgresQuery], turn groups: WriteGroups?) -> [Result<PostgresResult, any Error>]? {
-        guard let groups else { return commitTogether(queries, metrics: nil) }
-        return groups.inTurn { commitTogether(queries, metrics: groups) }
-    }
-
-    private func commitTogether(_ queries: [PostgresQuery], metrics: WriteGroups?) -> [Result<PostgresResult, any Error>]? {
+    private func commitTogether(_ queries: [PostgresQuery]) -> [Result<PostgresResult, any Error>]? {
         var names: [String] = []
         for query in queries {
             // A write that cannot even be sent fails on its own, when run alone.
@@ -144,10 +140,10 @@ extension PostgresConnection: BatchingConnection {
         }
         let failed = (setUp + written + [commit]).contains { if case .failure = $0 { true } else { false } }
         guard failed else {
-            metrics?.committed.increment()
+            writeGroups?.committed.increment()
             return written
         }
-        metrics?.rerun.increment()
+        writeGroups?.rerun.increment()
         if PQexitPipelineMode(handle) != 1 || (PQtransactionStatus(handle) != PQTRANS_IDLE && (try? executeScript("ROLLBACK")) == nil) {
             close()
             return queries.map { _ in .failure(brokenDuringPipeline) }

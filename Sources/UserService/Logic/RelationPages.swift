@@ -24,11 +24,10 @@ final class RelationPages: Sendable {
 
     private let versions: ContentVersions
     private let pages: VersionedCache<Key, [RelationEntry]>
-    let maxAge: Duration
+    var maxAge: Duration { pages.maxAge }
 
     init(versions: ContentVersions, maxAge: Duration = .seconds(5), maxPages: Int = CacheSizes().pages) {
         self.versions = versions
-        self.maxAge = maxAge
         self.pages = VersionedCache(name: "relation_pages", maxAge: maxAge, capacity: maxPages)
     }
 

@@ -21,10 +21,9 @@ final class ViewerFeedPages: Sendable {
     }
 
     private let pages: VersionedCache<Key, EncodedAPIResponse>
-    let maxAge: Duration
+    var maxAge: Duration { pages.maxAge }
 
     init(maxAge: Duration = .seconds(2), maxPages: Int = CacheSizes().feedPages) {
-        self.maxAge = maxAge
         pages = VersionedCache(name: "feed_pages", maxAge: maxAge, capacity: maxPages)
     }
 
