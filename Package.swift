@@ -284,7 +284,7 @@ let package = Package(
         ),
         .testTarget(name: "ChatServiceTests", dependencies: ["ChatService", "DouyinHTTP", "DouyinModels", "DouyinTestSupport", nioLocks]),
         .testTarget(name: "AuthServiceTests", dependencies: ["AuthService", "DouyinCrypto", "DouyinModels", "DouyinTestSupport", log, nioLocks]),
-        .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "UserService", "VideoService", "DouyinTestSupport"]),
+        .testTarget(name: "ServiceIntegrationTests", dependencies: ["AuthService", "ChatService", "UserService", "VideoService", "DouyinTestSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

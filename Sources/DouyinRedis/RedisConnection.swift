@@ -73,16 +73,27 @@ public final class RedisConnection: BlockingConnection {
     }
 
     /// The next reply if one arrives within `timeout`, else nil; for subscribers, which wait indefinitely.
-    func nextReply(within timeout: Duration) throws -> RedisValue? {
+    /// - Parameter wake: a descriptor that ends the wait early (nil) when it becomes readable.
+    func nextReply(within timeout: Duration, wake: Int32? = nil) throws -> RedisValue? {
         if let buffered = try bufferedReply() { return buffered }
-        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        var descriptors = [pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)]
+        if let wake { descriptors.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0)) }
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let ready = poll(&descriptor, 1, milliseconds)
-        if ready == 0 || (ready < 0 && errno == EINTR) { return nil }
+        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+        if ready == 0 || (ready < 0 && errno == EINTR) || (ready > 0 && descriptors[0].revents == 0) { return nil }
         guard ready > 0, redisBufferRead(context) == REDIS_OK else {
             throw RedisError.connection(Self.errorMessage(context))
         }
         return try bufferedReply()
+    }
+
+    /// Writes the queued commands without waiting for replies (a subscriber's commands
+    /// are answered among its messages).
+    func flush() throws {
+        var done: Int32 = 0
+        while done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { throw RedisError.connection(Self.errorMessage(context)) }
+        }
     }
 
     /// A reply already read from the socket, if a whole one is buffered.

@@ -2,6 +2,10 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A message received on a subscribed channel.
 public struct RedisMessage: Sendable, Equatable {
     public var channel: String
@@ -19,20 +23,53 @@ public struct RedisMessage: Sendable, Equatable {
 /// outside the command pool. It reconnects and resubscribes after any failure,
 /// with backoff, until `stop()`. Messages published while it is disconnected
 /// are lost (Redis pub/sub is fire and forget), so users pair it with polling.
+///
+/// Channels can be added and dropped while it runs (`subscribe`, `unsubscribe`):
+/// a process then hears only what it has a use for, rather than every message
+/// of every instance.
 public final class RedisSubscriber: Sendable {
     private let configuration: RedisConfiguration
-    private let channels: [String]
     private let logger: Logger
-    private let stopped = NIOLockedValueBox(false)
+    private let state: NIOLockedValueBox<State>
+    /// A pipe whose read end wakes the thread's wait for replies when there are commands to send.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     private let continuation: AsyncStream<RedisMessage>.Continuation
     /// Messages in arrival order.
     public let messages: AsyncStream<RedisMessage>
 
-    public init(_ configuration: RedisConfiguration, channels: [String], logger: Logger) {
+    private struct State {
+        var stopped = false
+        var connected = false
+        /// Subscribed on every connection.
+        var wanted: Set<String>
+        /// Confirmed by Redis on the current connection.
+        var confirmed: Set<String> = []
+        /// SUBSCRIBE and UNSUBSCRIBE commands for the thread to send on the current connection.
+        var outgoing: [[String]] = []
+        /// Callers of `subscribe` waiting for Redis to confirm their channel.
+        var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+        mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            defer { waiters.removeAll() }
+            return waiters.values.flatMap { $0 }
+        }
+    }
+
+    public init(_ configuration: RedisConfiguration, channels: [String] = [], logger: Logger) {
         self.configuration = configuration
-        self.channels = channels
         self.logger = logger
+        self.state = NIOLockedValueBox(State(wanted: Set(channels)))
+        var descriptors: [Int32] = [-1, -1]
+        precondition(pipe(&descriptors) == 0, "cannot create a pipe: \(errno)")
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK) }
+        (wakeRead, wakeWrite) = (descriptors[0], descriptors[1])
         (messages, continuation) = AsyncStream.makeStream(of: RedisMessage.self, bufferingPolicy: .bufferingNewest(1024))
+    }
+
+    deinit {
+        close(wakeRead)
+        close(wakeWrite)
     }
 
     /// Starts the subscriber thread.
@@ -43,10 +80,53 @@ public final class RedisSubscriber: Sendable {
     }
 
     public func stop() {
-        stopped.withLockedValue { $0 = true }
+        let waiters = state.withLockedValue { state in
+            state.stopped = true
+            return state.takeWaiters()
+        }
+        for waiter in waiters { waiter.resume() }
+        wake()
     }
 
-    private var isStopped: Bool { stopped.withLockedValue { $0 } }
+    /// Adds a channel. Returns once Redis has confirmed it, so a message published
+    /// after that is heard; at once while disconnected (the channel is subscribed on
+    /// the next connection) or if the connection fails meanwhile.
+    public func subscribe(_ channel: String) async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let waits = state.withLockedValue { state in
+                guard !state.confirmed.contains(channel) else { return false }
+                if state.wanted.insert(channel).inserted, state.connected { state.outgoing.append(["SUBSCRIBE", channel]) }
+                guard state.connected, !state.stopped else { return false }
+                state.waiters[channel, default: []].append(waiter)
+                return true
+            }
+            if waits { wake() } else { waiter.resume() }
+        }
+    }
+
+    /// Drops a channel: its messages stop arriving shortly after.
+    public func unsubscribe(_ channel: String) {
+        let sends = state.withLockedValue { state in
+            guard state.wanted.remove(channel) != nil else { return false }
+            state.confirmed.remove(channel)
+            guard state.connected else { return false }
+            state.outgoing.append(["UNSUBSCRIBE", channel])
+            return true
+        }
+        if sends { wake() }
+    }
+
+    private var isStopped: Bool { state.withLockedValue { $0.stopped } }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)  // a full pipe already wakes the thread
+    }
+
+    private func drainWakes() {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &bytes, bytes.count) > 0 {}
+    }
 
     private func loop() {
         var backoff = 0.05
@@ -62,17 +142,30 @@ public final class RedisSubscriber: Sendable {
                 if let credentials = configuration.credentials, case .error(let message) = try connection.send(credentials.command) {
                     throw RedisError.authentication(message)
                 }
-                try connection.append(["SUBSCRIBE"] + channels.map { $0 as any RedisArgument })
-                for _ in channels { _ = try connection.readReply() }
+                let channels = state.withLockedValue { state in
+                    state.connected = true
+                    state.outgoing.removeAll()
+                    return state.wanted
+                }
+                defer { disconnected() }
+                if !channels.isEmpty {
+                    try connection.append(["SUBSCRIBE"] + channels.sorted().map { $0 as any RedisArgument })
+                    try connection.flush()
+                }
                 backoff = 0.05
                 while !isStopped {
                     // Short waits let the loop notice `stop()` promptly.
-                    guard let reply = try connection.nextReply(within: .milliseconds(250)) else { continue }
-                    if let parts = reply.array, parts.count == 3, parts[0].string == "message",
-                        let channel = parts[1].string, case .bulk(let payload) = parts[2]
-                    {
-                        continuation.yield(RedisMessage(channel: channel, payload: payload))
+                    let reply = try connection.nextReply(within: .milliseconds(250), wake: wakeRead)
+                    drainWakes()
+                    let commands = state.withLockedValue { state in
+                        defer { state.outgoing.removeAll() }
+                        return state.outgoing
                     }
+                    if !commands.isEmpty {
+                        for command in commands { try connection.append(command.map { $0 as any RedisArgument }) }
+                        try connection.flush()
+                    }
+                    if let reply { handle(reply) }
                 }
             } catch {
                 guard !isStopped else { break }
@@ -82,5 +175,31 @@ public final class RedisSubscriber: Sendable {
             }
         }
         continuation.finish()
+    }
+
+    private func handle(_ reply: RedisValue) {
+        guard let parts = reply.array, parts.count == 3, let kind = parts[0].string, let channel = parts[1].string else { return }
+        switch (kind, parts[2]) {
+        case ("message", .bulk(let payload)):
+            continuation.yield(RedisMessage(channel: channel, payload: payload))
+        case ("subscribe", _):
+            let waiters = state.withLockedValue { state in
+                if state.wanted.contains(channel) { state.confirmed.insert(channel) }
+                return state.waiters.removeValue(forKey: channel) ?? []
+            }
+            for waiter in waiters { waiter.resume() }
+        default:
+            break
+        }
+    }
+
+    /// The connection is gone: nothing is confirmed, and no caller waits for it.
+    private func disconnected() {
+        let waiters = state.withLockedValue { state in
+            state.connected = false
+            state.confirmed.removeAll()
+            return state.takeWaiters()
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

@@ -5,17 +5,16 @@ import Testing
 
 /// What the chat processes tell each other about a new message.
 struct DeliveryFeedTests {
-    @Test func aPayloadNamesItsRecipientAndCarriesTheMessageAsItsFrame() throws {
+    @Test func aMessageGoesOnItsRecipientsChannelAsItsOwnFrame() throws {
         let message = Message(id: 7, toUserID: 42, fromUserID: 9, content: "hi \"there\" 😀 \n", createTime: 1_700_000_000_123)
-        let payload = Array(DeliveryFeed.payload(message).utf8)
-        let (recipient, frame) = try #require(DeliveryFeed.parse(payload))
-        #expect(recipient == 42)
-        #expect(try JSONDecoder().decode(Message.self, from: Data(frame().utf8)) == message)
+        #expect(DeliveryFeed.channel(of: 42) == "douyin:chat:to:42")
+        #expect(DeliveryFeed.recipient(of: DeliveryFeed.channel(of: 42)) == 42)
+        #expect(try JSONDecoder().decode(Message.self, from: Data(DeliveryFeed.frame(message).utf8)) == message)
     }
 
-    @Test func aPayloadWithoutRecipientIsSkipped() {
-        for payload in ["", "{\"id\":1}", "x {\"id\":1}", " {}", "42"] {
-            #expect(DeliveryFeed.parse(Array(payload.utf8)) == nil, "\(payload)")
+    @Test func aChannelOfNoUserIsSkipped() {
+        for channel in ["", "douyin:chat:to:", "douyin:chat:to:x", "douyin:chat:deliveries", "douyin:chat:to:1 "] {
+            #expect(DeliveryFeed.recipient(of: channel) == nil, "\(channel)")
         }
     }
 

@@ -65,4 +65,6 @@ final class LocalDelivery: MessagePublishing {
         published.withLockedValue { $0.append(message) }
         sessions.deliver({ ChatSocket.json(message) }, to: message.toUserID)
     }
+
+    func listen(for user: UserID) async {}
 }

@@ -124,4 +124,90 @@ struct RedisClientTests {
         #expect(received.withLock { $0 } == RedisMessage(channel: channel, payload: Array("hello".utf8)))
         await redis.shutdown()
     }
+
+    /// Channels added and dropped while the subscriber runs: once `subscribe` returns, a
+    /// message on the channel is heard (no retries needed); after `unsubscribe`, none is.
+    @Test(arguments: RedisTarget.all) func channelsComeAndGoWhileTheSubscriberRuns(_ target: RedisTarget) async throws {
+        let configuration = try target.configuration()
+        let (first, dropped, added) = (key + ":first", key + ":dropped", key + ":added")
+        let subscriber = RedisSubscriber(configuration, logger: Logger(label: "test"))
+        subscriber.start()
+        defer { subscriber.stop() }
+        let redis = RedisClient(configuration)
+        let received = Received(subscriber)
+        defer { received.listening.cancel() }
+        // The first connection is made on the subscriber's thread: until then `subscribe` does not wait.
+        for _ in 0..<100 where received.all.isEmpty {
+            await subscriber.subscribe(first)
+            try await redis.send("PUBLISH", first, "hello")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await received.heard(first))
+
+        await subscriber.subscribe(dropped)
+        try await redis.send("PUBLISH", dropped, "heard")
+        #expect(await received.heard(dropped))
+
+        subscriber.unsubscribe(dropped)
+        await subscriber.subscribe(added)  // confirmed after the UNSUBSCRIBE sent before it
+        try await redis.send("PUBLISH", dropped, "not heard")
+        try await redis.send("PUBLISH", added, "heard")
+        #expect(await received.heard(added))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(received.all.filter { $0.channel == dropped }.map(\.payload) == [Array("heard".utf8)])
+        await redis.shutdown()
+    }
+
+    /// A subscriber whose connection is cut connects again and subscribes to every
+    /// channel it had, including those added after it started.
+    @Test func theSubscriberResubscribesAfterItsConnectionIsCut() async throws {
+        let configuration = try RedisTarget.server.configuration()
+        let channel = key + ":added"
+        let subscriber = RedisSubscriber(configuration, channels: [key + ":initial"], logger: Logger(label: "test"))
+        subscriber.start()
+        defer { subscriber.stop() }
+        let redis = RedisClient(configuration)
+        let received = Received(subscriber)
+        defer { received.listening.cancel() }
+        for _ in 0..<100 {
+            await subscriber.subscribe(channel)
+            if try await redis.send("PUBSUB", "NUMSUB", channel).array?.last?.integer == 1 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await redis.send("CLIENT", "KILL", "TYPE", "pubsub").integer ?? 0 >= 1)
+        for _ in 0..<250 where received.all.isEmpty {
+            try await redis.send("PUBLISH", channel, "again")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(received.all.first == RedisMessage(channel: channel, payload: Array("again".utf8)))
+        await redis.shutdown()
+    }
+}
+
+/// What a subscriber hears, collected as it arrives.
+private final class Received: Sendable {
+    private final class Log: Sendable {
+        let messages = Mutex<[RedisMessage]>([])
+    }
+
+    private let log = Log()
+    let listening: Task<Void, Never>
+
+    init(_ subscriber: RedisSubscriber) {
+        let log = log
+        listening = Task {
+            for await message in subscriber.messages { log.messages.withLock { $0.append(message) } }
+        }
+    }
+
+    var all: [RedisMessage] { log.messages.withLock { $0 } }
+
+    /// Whether a message on `channel` arrives within two seconds.
+    func heard(_ channel: String) async -> Bool {
+        for _ in 0..<100 {
+            if all.contains(where: { $0.channel == channel }) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
 }

@@ -14,7 +14,7 @@ public final class RedisServerProcess: @unchecked Sendable {
             "--requirepass", adminPassword,
             "--user", "douyin", "on", ">\(servicePassword)", "~douyin:*", "&douyin:*", "-@all",
             "+get", "+mget", "+set", "+incr", "+decr", "+del", "+pexpire", "+pttl", "+zadd", "+zrem",
-            "+zrangebyscore", "+zremrangebyscore", "+publish", "+subscribe", "+ping",
+            "+zrangebyscore", "+zremrangebyscore", "+publish", "+subscribe", "+unsubscribe", "+ping",
         ]
     }
 

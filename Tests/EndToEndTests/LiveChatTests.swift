@@ -92,6 +92,26 @@ extension EndToEnd {
             }
         }
 
+        /// A socket hears messages from the moment its upgrade is answered: the chat process
+        /// subscribes to its user's deliveries before accepting it. Repeated on new sockets,
+        /// each written to at once, as a client that opens a socket and then sends would.
+        @Test func aMessageSentAsSoonAsTheSocketOpensIsPushed() async throws {
+            try await Stack.with { stack in
+                let api = stack.api
+                let a = try await api.register("wse")
+                for round in 0..<5 {
+                    let b = try await api.register("wsf\(round)")
+                    let receiver = try await TestSocket.open(socketURL(stack, b))
+                    let sent = try await api.post(
+                        "/douyin/message/action/", [("to_user_id", b.idString), ("action_type", "1"), ("content", "at once \(round)"), ("token", a.token)]
+                    )
+                    #expect(sent.isSuccess)
+                    #expect(json(await receiver.next(within: .seconds(2)))["content"] as? String == "at once \(round)")
+                    await receiver.close()
+                }
+            }
+        }
+
         /// SIGTERM closes open sockets cleanly and the process still exits 0.
         @Test func shutdownClosesSockets() async throws {
             try await Stack.with { stack in

@@ -23,7 +23,8 @@ struct ChatSocketRoute {
 
     func add(to router: Router<ChatSocketContext>) {
         router.ws("/douyin/message/ws/") { request, _ in
-            guard case .user = await requester(of: request) else { return .dontUpgrade }
+            guard case .user(let user) = await requester(of: request) else { return .dontUpgrade }
+            await socket.prepare(for: user)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard case .user(let user) = await requester(of: context.request) else { return }

@@ -33,6 +33,12 @@ struct ChatSocket: Sendable {
         }
     }
 
+    /// Makes messages to `user` reach this process before their socket is accepted, so
+    /// one sent as soon as the upgrade is answered is pushed.
+    func prepare(for user: UserID) async {
+        await messaging.feed.listen(for: user)
+    }
+
     func serve(user: UserID, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
         let outbox = sessions.open(for: user)
         defer { sessions.close(outbox) }

@@ -1,69 +1,109 @@
 import DouyinModels
 import DouyinRedis
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// Carries a stored message to the live sockets of its recipient, wherever they are connected.
 /// Best effort: a failure is logged, never thrown (the message is stored already).
 public protocol MessagePublishing: Sendable {
     func publish(_ message: Message) async
+
+    /// From when this returns, messages to `user` reach this process's sockets (called
+    /// before a socket of `user` is accepted).
+    func listen(for user: UserID) async
 }
 
-/// Carries every new message to the chat process that holds the recipient's sockets.
+/// Carries every new message to the chat processes that hold sockets of its recipient.
 ///
-/// Each process publishes stored messages on one Redis channel and delivers
-/// what it hears to its own sockets, so users connected to different instances
-/// talk in real time. Pub/sub is best effort: a message missed while Redis is
-/// away is still stored and shows up in the next history poll.
+/// A message is published on its recipient's own Redis channel, and a process
+/// subscribes to the channel of each user it holds a socket of, before accepting
+/// the socket. So Redis hands a message only to the processes that can deliver
+/// it: none in the common case of a recipient who is not connected, rather than
+/// every chat instance for every message. A channel is dropped once its user has
+/// had no socket here for `releaseAfter` (a reconnecting client finds it still there).
+///
+/// Pub/sub is best effort: a message missed while Redis is away is still stored
+/// and shows up in the next history poll.
 public struct DeliveryFeed: Service, MessagePublishing {
-    public static let channel = "douyin:chat:deliveries"
+    static let channelPrefix = "douyin:chat:to:"
 
     let redis: RedisClient
     let sessions: LiveSessions
+    let subscriber: RedisSubscriber
+    let releaseAfter: Duration
     let logger: Logger
+    /// Users whose channel is subscribed, and when a socket of theirs was last accepted.
+    private let listening = NIOLockedValueBox<[UserID: ContinuousClock.Instant]>([:])
 
-    public init(redis: RedisClient, sessions: LiveSessions, logger: Logger) {
+    public init(redis: RedisClient, sessions: LiveSessions, releaseAfter: Duration = .seconds(30), logger: Logger) {
         self.redis = redis
         self.sessions = sessions
+        self.subscriber = RedisSubscriber(redis.configuration, logger: logger)
+        self.releaseAfter = releaseAfter
         self.logger = logger
+    }
+
+    static func channel(of user: UserID) -> String { channelPrefix + String(user) }
+
+    static func recipient(of channel: String) -> UserID? {
+        guard channel.hasPrefix(channelPrefix) else { return nil }
+        return UserID(channel.dropFirst(channelPrefix.count))
     }
 
     public func publish(_ message: Message) async {
         do {
-            try await redis.send("PUBLISH", Self.channel, Self.payload(message))
+            try await redis.send("PUBLISH", Self.channel(of: message.toUserID), Self.frame(message))
         } catch {
             logger.warning("cannot publish a message for live delivery", metadata: ["error": "\(error)"])
         }
     }
 
+    public func listen(for user: UserID) async {
+        listening.withLockedValue { $0[user] = .now }
+        await subscriber.subscribe(Self.channel(of: user))
+    }
+
     public func run() async throws {
-        let subscriber = RedisSubscriber(redis.configuration, channels: [Self.channel], logger: logger)
         subscriber.start()
         defer {
             subscriber.stop()
             sessions.closeAll()
         }
         await cancelWhenGracefulShutdown {
-            for await event in subscriber.messages {
-                guard let (recipient, frame) = Self.parse(event.payload) else { continue }
-                sessions.deliver(frame, to: recipient)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in subscriber.messages {
+                        guard let recipient = Self.recipient(of: event.channel) else { continue }
+                        sessions.deliver({ String(decoding: event.payload, as: UTF8.self) }, to: recipient)
+                    }
+                }
+                group.addTask {
+                    while (try? await Task.sleep(for: releaseAfter / 2)) != nil {
+                        releaseIdleChannels()
+                    }
+                }
+                await group.next()
+                group.cancelAll()
             }
         }
     }
 
-    /// The recipient's id, a space, then the socket frame (the message's JSON): every
-    /// process hears every message, and most have no socket of its recipient, so they
-    /// skip it after reading a number instead of decoding the JSON.
-    static func payload(_ message: Message) -> String {
-        var writer = JSONWriter(capacity: 96 + message.content.utf8.count)
-        writer.object(message.writeFields)
-        return "\(message.toUserID) " + String(decoding: writer.bytes, as: UTF8.self)
+    /// Drops the channels of users with no socket here since `releaseAfter` ago.
+    func releaseIdleChannels(now: ContinuousClock.Instant = .now) {
+        // Under the lock, so a socket accepted meanwhile either counts here or subscribes again after.
+        listening.withLockedValue { listening in
+            for (user, since) in listening where since.duration(to: now) >= releaseAfter && !sessions.isOpen(for: user) {
+                listening[user] = nil
+                subscriber.unsubscribe(Self.channel(of: user))
+            }
+        }
     }
 
-    static func parse(_ payload: [UInt8]) -> (UserID, frame: () -> String)? {
-        guard let space = payload.firstIndex(of: UInt8(ascii: " ")),
-              let recipient = UserID(String(decoding: payload[..<space], as: UTF8.self))
-        else { return nil }
-        return (recipient, { String(decoding: payload[(space + 1)...], as: UTF8.self) })
+    /// The socket frame: the message's JSON.
+    static func frame(_ message: Message) -> String {
+        var writer = JSONWriter(capacity: 96 + message.content.utf8.count)
+        writer.object(message.writeFields)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }

@@ -29,6 +29,11 @@ public final class LiveSessions: Sendable {
         }
     }
 
+    /// Whether `user` has a socket open here.
+    func isOpen(for user: UserID) -> Bool {
+        sockets.withLockedValue { $0[user] != nil }
+    }
+
     /// Queues a frame on every open socket of `user`; made only if there is one.
     func deliver(_ frame: () -> String, to user: UserID) {
         guard let targets = sockets.withLockedValue({ $0[user].map { Array($0.values) } }), !targets.isEmpty else { return }
