@@ -141,6 +141,7 @@ let package = Package(
             dependencies: [
                 "DouyinModels", "DouyinCrypto", "DouyinObservability", "DouyinRPC", "DouyinIdentity", "DouyinCaching",
                 hummingbird, hummingbirdCore, nioCore, nioLocks, nioFoundation, nioHTTP1, httpTypes, log, metrics,
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -231,7 +231,7 @@ public final class ServiceHost: Sendable {
     /// - Parameter server: the HTTP channel setup; a WebSocket upgrade channel where a service speaks WebSocket.
     public func run<Context: RequestContext>(
         _ router: Router<Context>,
-        server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0) },
+        server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0, additionalChannelHandlers: { [TunnelRequestRefusal()] }) },
         extraServices: [any Service] = []
     ) async throws where Context.Source == ApplicationRequestContextSource {
         let responder = router.buildResponder()

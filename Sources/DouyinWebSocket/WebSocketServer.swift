@@ -29,7 +29,7 @@ public struct WebSocketSettings: Sendable, Equatable {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with WebSocket upgrades answered by `sockets`, each connection served on
-    /// its own event loop and guarded against malformed requests: the one server setup
+    /// its own event loop and guarded against malformed requests and `CONNECT`: the one server setup
     /// of every process that speaks WebSocket.
     /// - Parameters:
     ///   - additionalChannelHandlers: handlers for the HTTP side (e.g. answering `Expect: 100-continue`).
@@ -45,7 +45,7 @@ extension HTTPServerBuilder {
                 responder: responder,
                 webSocketResponder: socketResponder,
                 configuration: .init(maxFrameSize: settings.maxFrameBytes, autoPing: .enabled(timePeriod: settings.pingInterval)),
-                additionalChannelHandlers: additionalChannelHandlers
+                additionalChannelHandlers: { additionalChannelHandlers() + [TunnelRequestRefusal()] }
             )))
         }
     }

@@ -65,6 +65,27 @@ extension EndToEnd {
             }
         }
 
+        /// CONNECT asks for a tunnel, which the gateway never opens: 405 with the JSON envelope
+        /// and the connection closed, not a bodiless head on a connection left hanging. A
+        /// request sent before it on the same connection is answered first.
+        @Test func connectGetsTheJSONErrorAndTheConnectionEnds() async throws {
+            try await Stack.with { stack in
+                for target in ["example.com:443", "/douyin/feed/", "127.0.0.1:\(stack.gatewayPort)"] {
+                    let (earlier, refusal, closed) = try await RawHTTPConnection.open(port: stack.gatewayPort) { connection in
+                        try await connection.send(
+                            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nCONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                        )
+                        return (try await connection.answer(), try await connection.answer(within: .seconds(5)), await connection.closedByServer())
+                    }
+                    #expect(earlier.status == 200, "\(target)")
+                    #expect(refusal.status == 405 && refusal.isCleanFailure, "\(target): \(refusal.status) \(String(decoding: refusal.body, as: UTF8.self))")
+                    #expect(refusal.header("connection") == "close", "\(target)")
+                    #expect(closed, "\(target)")
+                }
+                #expect(stack.exitedProcesses().isEmpty)
+            }
+        }
+
         /// Framing broken part way through a body is the client's fault: 400 JSON, not a 5xx.
         @Test func bodiesThatBreakHTTPFramingAreClientErrors() async throws {
             try await Stack.with { stack in
