@@ -269,7 +269,9 @@ let package = Package(
             name: "DouyinHTTPTests",
             dependencies: [
                 "DouyinHTTP", "DouyinIdentity", "DouyinModels", "DouyinRPC", "DouyinObservability", "DouyinTestSupport",
-                hummingbird, hummingbirdCore, nioPosix, httpTypes, log,
+                hummingbird, hummingbirdCore, nioCore, nioPosix, httpTypes, log,
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

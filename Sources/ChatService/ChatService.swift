@@ -23,7 +23,7 @@ public enum ChatService {
 
             let socketRouter = Router(context: ChatSocketContext.self)
             ChatSocketRoute(socket: context.socket, identity: host.identityResolver).add(to: socketRouter)
-            try await host.run(router, server: .webSocketUpgrading(sockets: socketRouter, settings: sockets), extraServices: [feed])
+            try await host.run(router, server: .webSocketUpgrading(sockets: socketRouter, settings: sockets, idleTimeout: config.idleTimeout), extraServices: [feed])
         }
     }
 }

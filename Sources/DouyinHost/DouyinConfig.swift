@@ -43,6 +43,8 @@ public struct DouyinConfig: Sendable {
     public var drainTimeout: Duration
     /// Deadline of one public request, inherited by the RPCs it makes.
     public var requestTimeout: Duration
+    /// How long a client connection may send nothing (between requests, or mid-request) before it is closed.
+    public var idleTimeout: Duration
     public var maxUploadBytes: Int
     public var publicBaseURL: String?
     public var tokenTTL: Duration
@@ -112,6 +114,7 @@ public struct DouyinConfig: Sendable {
         )
         drainTimeout = .seconds(try settings.int("drain_timeout_seconds", default: 10, in: 0...3600))
         requestTimeout = .milliseconds(try settings.int("request_timeout_ms", default: 10_000, in: 1...3_600_000))
+        idleTimeout = .seconds(try settings.int("idle_timeout_seconds", default: 60, in: 1...86_400))
         maxUploadBytes = try settings.int("max_upload_bytes", default: 104_857_600, in: 1...Int.max)
         publicBaseURL = settings.string("public_base_url")
         tokenTTL = .seconds(try settings.int("token_ttl_seconds", default: 604_800, in: 1...Int(Int32.max)))

@@ -228,12 +228,17 @@ public final class ServiceHost: Sendable {
     }
 
     /// Serves until SIGTERM or SIGINT; then deregisters, drains, closes pools, returns.
-    /// - Parameter server: the HTTP channel setup; a WebSocket upgrade channel where a service speaks WebSocket.
+    /// - Parameter server: the HTTP channel setup; a WebSocket upgrade channel where a service speaks
+    ///   WebSocket. By default HTTP/1.1 with idle connections closed and `CONNECT` refused.
     public func run<Context: RequestContext>(
         _ router: Router<Context>,
-        server: HTTPServerBuilder = .onConnectionEventLoop { HTTP1Channel(responder: $0, additionalChannelHandlers: { [TunnelRequestRefusal()] }) },
+        server: HTTPServerBuilder? = nil,
         extraServices: [any Service] = []
     ) async throws where Context.Source == ApplicationRequestContextSource {
+        let idleTimeout = config.idleTimeout
+        let server = server ?? .onConnectionEventLoop { responder in
+            HTTP1Channel(responder: responder, additionalChannelHandlers: { [IdleConnectionTimeout(after: idleTimeout), TunnelRequestRefusal()] })
+        }
         let responder = router.buildResponder()
         rpc.serveForwardedHTTP(responder, logger: logger)
         let rpcPort = try await rpc.bind(host: config.httpHost, port: config.rpcPort)

@@ -29,14 +29,16 @@ public struct WebSocketSettings: Sendable, Equatable {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with WebSocket upgrades answered by `sockets`, each connection served on
-    /// its own event loop and guarded against malformed requests and `CONNECT`: the one server setup
+    /// its own event loop and guarded against malformed requests, `CONNECT` and idle connections: the one server setup
     /// of every process that speaks WebSocket.
     /// - Parameters:
+    ///   - idleTimeout: how long a connection may send nothing before it is closed (`IdleConnectionTimeout`).
     ///   - additionalChannelHandlers: handlers for the HTTP side (e.g. answering `Expect: 100-continue`).
     ///   - wrap: wraps the upgrading channel, e.g. in a gate that checks a token before the upgrade.
     public static func webSocketUpgrading<Context: WebSocketRequestContext, Wrapped: ServerChildChannel>(
         sockets: Router<Context>,
         settings: WebSocketSettings,
+        idleTimeout: Duration,
         additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] },
         wrap: @escaping @Sendable (HTTP1WebSocketUpgradeChannel) -> Wrapped
     ) -> HTTPServerBuilder where Context.Source == ApplicationRequestContextSource {
@@ -45,15 +47,17 @@ extension HTTPServerBuilder {
                 responder: responder,
                 webSocketResponder: socketResponder,
                 configuration: .init(maxFrameSize: settings.maxFrameBytes, autoPing: .enabled(timePeriod: settings.pingInterval)),
-                additionalChannelHandlers: { additionalChannelHandlers() + [TunnelRequestRefusal()] }
-            )))
+                additionalChannelHandlers: {
+                    [IdleConnectionTimeout(after: idleTimeout)] + additionalChannelHandlers() + [TunnelRequestRefusal()]
+                }
+            )), idleTimeout: idleTimeout)
         }
     }
 
     /// The same, the upgrading channel unwrapped.
     public static func webSocketUpgrading<Context: WebSocketRequestContext>(
-        sockets: Router<Context>, settings: WebSocketSettings
+        sockets: Router<Context>, settings: WebSocketSettings, idleTimeout: Duration
     ) -> HTTPServerBuilder where Context.Source == ApplicationRequestContextSource {
-        webSocketUpgrading(sockets: sockets, settings: settings) { $0 }
+        webSocketUpgrading(sockets: sockets, settings: settings, idleTimeout: idleTimeout) { $0 }
     }
 }

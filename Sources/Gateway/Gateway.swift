@@ -83,7 +83,10 @@ public enum Gateway {
             ).add(to: sockets)
             try await host.run(
                 router,
-                server: .webSocketUpgrading(sockets: sockets, settings: socketSettings, additionalChannelHandlers: { [ExpectContinueHandler(), APIForwardingHandler(forwarder: forwarder)] }) {
+                server: .webSocketUpgrading(
+                    sockets: sockets, settings: socketSettings, idleTimeout: config.idleTimeout,
+                    additionalChannelHandlers: { [ExpectContinueHandler(), APIForwardingHandler(forwarder: forwarder)] }
+                ) {
                     // The token is checked before the upgrade is made, so a refused one costs no socket.
                     UpgradeGated(base: $0) { query, authorization in
                         await authenticator.admitsSocket(query: query, authorization: authorization)

@@ -86,6 +86,51 @@ extension EndToEnd {
             }
         }
 
+        /// Connections that send nothing, or stop part way through a request, are closed after
+        /// the idle timeout (1 s here); busy ones and live chat sockets are not.
+        @Test func idleAndStalledConnectionsAreClosedBusyOnesAreNot() async throws {
+            try await Stack.with(environment: ["DOUYIN_IDLE_TIMEOUT_SECONDS": "1"]) { stack in
+                let port = stack.gatewayPort
+                let stalled = [
+                    "",  // nothing at all
+                    "GET /healthz HTTP/1.1\r\nHo",  // a head that stops
+                    "POST /douyin/user/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\nusername=",
+                    "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo",  // a second request that stops
+                ]
+                for bytes in stalled {
+                    let closed = try await RawHTTPConnection.open(port: port) { connection in
+                        if !bytes.isEmpty { try await connection.send(bytes) }
+                        return await connection.closedByServer(within: .seconds(4))
+                    }
+                    #expect(closed, "\(bytes.prefix(30))")
+                }
+
+                // Requests every 300 ms for three times the timeout keep a connection open, whichever handler answers them.
+                let account = try await stack.api.register("idle")
+                try await RawHTTPConnection.open(port: port) { connection in
+                    for round in 0..<10 {
+                        let path = round.isMultiple(of: 2) ? "/healthz" : "/douyin/user/?user_id=\(account.id)&token=\(account.token)"
+                        try await connection.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                        #expect(try await connection.answer().status == 200, "round \(round)")
+                        try await Task.sleep(for: .milliseconds(300))
+                    }
+                    #expect(await connection.closedByServer(within: .seconds(4)), "closed once idle")
+                }
+
+                // A chat socket lives on its pings, not on HTTP's idle timeout.
+                let peer = try await stack.api.register("idlepeer")
+                let socket = try await TestSocket.open(
+                    stack.gatewayURL.replacingOccurrences(of: "http://", with: "ws://") + "/douyin/message/ws/?token=" + account.token
+                )
+                try await Task.sleep(for: .milliseconds(2500))
+                socket.send(#"{"to_user_id": \#(peer.id), "content": "still here"}"#)
+                let ack = (await socket.next(within: .seconds(2))).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: any Sendable] }
+                #expect(ack?["status_code"] as? Int == 0)
+                await socket.close()
+                #expect(stack.exitedProcesses().isEmpty)
+            }
+        }
+
         /// Framing broken part way through a body is the client's fault: 400 JSON, not a 5xx.
         @Test func bodiesThatBreakHTTPFramingAreClientErrors() async throws {
             try await Stack.with { stack in
