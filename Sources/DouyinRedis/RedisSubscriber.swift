@@ -47,12 +47,13 @@ public final class RedisSubscriber: Sendable {
         var confirmed: Set<String> = []
         /// SUBSCRIBE and UNSUBSCRIBE commands for the thread to send on the current connection.
         var outgoing: [[String]] = []
-        /// Callers of `subscribe` waiting for Redis to confirm their channel.
-        var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+        /// Callers of `subscribe` waiting for Redis to confirm their channel, by channel and caller.
+        var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+        var lastWaiter: UInt64 = 0
 
         mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
             defer { waiters.removeAll() }
-            return waiters.values.flatMap { $0 }
+            return waiters.values.flatMap(\.values)
         }
     }
 
@@ -90,17 +91,24 @@ public final class RedisSubscriber: Sendable {
 
     /// Adds a channel. Returns once Redis has confirmed it, so a message published
     /// after that is heard; at once while disconnected (the channel is subscribed on
-    /// the next connection) or if the connection fails meanwhile.
-    public func subscribe(_ channel: String) async {
+    /// the next connection), and at the latest after `wait` (a Redis that stopped
+    /// answering does not hold the caller).
+    public func subscribe(_ channel: String, waitingAtMost wait: Duration = .seconds(2)) async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let waits = state.withLockedValue { state in
-                guard !state.confirmed.contains(channel) else { return false }
+            let id: UInt64? = state.withLockedValue { state in
+                guard !state.confirmed.contains(channel) else { return nil }
                 if state.wanted.insert(channel).inserted, state.connected { state.outgoing.append(["SUBSCRIBE", channel]) }
-                guard state.connected, !state.stopped else { return false }
-                state.waiters[channel, default: []].append(waiter)
-                return true
+                guard state.connected, !state.stopped else { return nil }
+                state.lastWaiter += 1
+                state.waiters[channel, default: [:]][state.lastWaiter] = waiter
+                return state.lastWaiter
             }
-            if waits { wake() } else { waiter.resume() }
+            guard let id else { return waiter.resume() }
+            wake()
+            Task { [state] in
+                try? await Task.sleep(for: wait)
+                state.withLockedValue { $0.waiters[channel]?.removeValue(forKey: id) }?.resume()
+            }
         }
     }
 
@@ -185,7 +193,7 @@ public final class RedisSubscriber: Sendable {
         case ("subscribe", _):
             let waiters = state.withLockedValue { state in
                 if state.wanted.contains(channel) { state.confirmed.insert(channel) }
-                return state.waiters.removeValue(forKey: channel) ?? []
+                return Array((state.waiters.removeValue(forKey: channel) ?? [:]).values)
             }
             for waiter in waiters { waiter.resume() }
         default:

@@ -1,6 +1,9 @@
 import DouyinRedis
 import DouyinTestSupport
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 import Testing
@@ -161,7 +164,10 @@ struct RedisClientTests {
     /// A subscriber whose connection is cut connects again and subscribes to every
     /// channel it had, including those added after it started.
     @Test func theSubscriberResubscribesAfterItsConnectionIsCut() async throws {
-        let configuration = try RedisTarget.server.configuration()
+        // A server of its own: cutting every subscriber must not cut other tests' ones.
+        let server = try await RedisServerProcess.start(arguments: [], admin: nil)
+        defer { server.stop() }
+        let configuration = server.configuration(nil)
         let channel = key + ":added"
         let subscriber = RedisSubscriber(configuration, channels: [key + ":initial"], logger: Logger(label: "test"))
         subscriber.start()
@@ -182,6 +188,33 @@ struct RedisClientTests {
         #expect(received.all.first == RedisMessage(channel: channel, payload: Array("again".utf8)))
         await redis.shutdown()
     }
+}
+
+/// A subscription that Redis never confirms (here: a server that accepts connections and
+/// never answers) holds its caller no longer than the wait it was given.
+@Test func aSubscriptionNeverConfirmedReturnsAfterItsWait() async throws {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+    }
+    #expect(bound && listen(listener, 8) == 0)  // the kernel completes connections; nothing ever reads or answers
+    let subscriber = RedisSubscriber(
+        RedisConfiguration(host: "127.0.0.1", port: Int(UInt16(bigEndian: address.sin_port)), timeout: .seconds(5)), logger: Logger(label: "test")
+    )
+    subscriber.start()
+    defer { subscriber.stop() }
+    // Until the subscriber has connected, `subscribe` does not wait at all.
+    var waited = Duration.zero
+    for _ in 0..<100 where waited < .milliseconds(250) {
+        waited = await ContinuousClock().measure { await subscriber.subscribe("douyin:test", waitingAtMost: .milliseconds(300)) }
+        if waited < .milliseconds(250) { try await Task.sleep(for: .milliseconds(20)) }
+    }
+    #expect(waited >= .milliseconds(250) && waited < .seconds(3), "\(waited)")
 }
 
 /// What a subscriber hears, collected as it arrives.
