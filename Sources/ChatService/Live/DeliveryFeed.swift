@@ -20,8 +20,9 @@ public protocol MessagePublishing: Sendable {
 /// subscribes to the channel of each user it holds a socket of, before accepting
 /// the socket. So Redis hands a message only to the processes that can deliver
 /// it: none in the common case of a recipient who is not connected, rather than
-/// every chat instance for every message. A channel is dropped once its user has
-/// had no socket here for `releaseAfter` (a reconnecting client finds it still there).
+/// every chat instance for every message. A channel is dropped, at a sweep every
+/// half `releaseAfter`, once its user has no socket here and none was accepted in
+/// the last `releaseAfter` (a client that reconnects at once finds it still there).
 ///
 /// Pub/sub is best effort: a message missed while Redis is away is still stored
 /// and shows up in the next history poll.
@@ -89,7 +90,7 @@ public struct DeliveryFeed: Service, MessagePublishing {
         }
     }
 
-    /// Drops the channels of users with no socket here since `releaseAfter` ago.
+    /// Drops the channels of users with no socket here and none accepted since `releaseAfter` ago.
     func releaseIdleChannels(now: ContinuousClock.Instant = .now) {
         // Under the lock, so a socket accepted meanwhile either counts here or subscribes again after.
         listening.withLockedValue { listening in
