@@ -90,15 +90,15 @@ public final class RedisSubscriber: Sendable {
     }
 
     /// Adds a channel. Returns once Redis has confirmed it, so a message published
-    /// after that is heard; at once while disconnected (the channel is subscribed on
-    /// the next connection), and at the latest after `wait` (a Redis that stopped
-    /// answering does not hold the caller).
+    /// after that is heard; while not connected, once a connection has subscribed to it;
+    /// at the latest after `wait` (a Redis that is away or stopped answering does not
+    /// hold the caller) or when the connection fails.
     public func subscribe(_ channel: String, waitingAtMost wait: Duration = .seconds(2)) async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             let id: UInt64? = state.withLockedValue { state in
                 guard !state.confirmed.contains(channel) else { return nil }
                 if state.wanted.insert(channel).inserted, state.connected { state.outgoing.append(["SUBSCRIBE", channel]) }
-                guard state.connected, !state.stopped else { return nil }
+                guard !state.stopped else { return nil }
                 state.lastWaiter += 1
                 state.waiters[channel, default: [:]][state.lastWaiter] = waiter
                 return state.lastWaiter

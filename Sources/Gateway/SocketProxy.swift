@@ -14,6 +14,8 @@ struct GatewaySocketContext: RequestContext, WebSocketRequestContext {
     var coreContext: CoreRequestContextStorage
     let webSocket = WebSocketHandlerReference<GatewaySocketContext>()
     let remoteAddress: String?
+    /// Opened before the client's upgrade is answered; shared by this context's copies.
+    let upstream = UpstreamSocket()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -37,48 +39,53 @@ struct SocketProxy: Sendable {
     static let endpoint = Endpoint.at(path: "/douyin/message/ws/")!
 
     func add(to router: Router<GatewaySocketContext>) {
-        router.ws(RouterPath(stringLiteral: Self.endpoint.path)) { request, _ in
-            guard case .user = try? await authenticator.authenticate(request, endpoint: Self.endpoint) else { return .dontUpgrade }
+        router.ws(RouterPath(stringLiteral: Self.endpoint.path)) { request, context in
+            guard case .user(let user) = try? await authenticator.authenticate(request, endpoint: Self.endpoint) else { return .dontUpgrade }
+            let client = clientAddress.clientAddress(of: request, peer: context.remoteAddress)
+            openUpstream(context.upstream, user: user, request: request, clientAddress: client, logger: context.logger)
+            await context.upstream.waitUntilOpened()
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            guard case .user(let user) = try? await authenticator.authenticate(context.request, endpoint: Self.endpoint) else { return }
-            let client = clientAddress.clientAddress(of: context.request, peer: context.requestContext.remoteAddress)
-            await join(inbound, outbound, user: user, request: context.request, clientAddress: client, logger: context.logger)
+            let upstream = context.requestContext.upstream
+            defer { upstream.finish() }
+            guard let (upstreamInbound, upstreamOutbound) = upstream.take() else {
+                try? await outbound.close(.unexpectedServerError, reason: "chat service unavailable")
+                return
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.pump(inbound, into: upstreamOutbound, maxBytes: maxFrameBytes) }
+                group.addTask { await Self.pump(upstreamInbound, into: outbound, maxBytes: maxFrameBytes) }
+                await group.next()
+                group.cancelAll()
+            }
         }
     }
 
-    private func join(
-        _ clientInbound: WebSocketInboundStream, _ clientOutbound: WebSocketOutboundWriter,
-        user: UserID, request: Request, clientAddress: String?, logger: Logger
-    ) async {
-        guard let instance = await balancer.pick() else {
-            try? await clientOutbound.close(.unexpectedServerError, reason: "chat service unavailable")
-            return
-        }
-        var configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameBytes)
-        if let secret = internalSecret {
-            configuration.additionalHeaders[.douyinUserID] = String(user)
-            configuration.additionalHeaders[.douyinSecret] = secret
-        }
-        if let authorization = request.headers[.authorization] { configuration.additionalHeaders[.authorization] = authorization }
-        configuration.additionalHeaders[.douyinClientAddress] = clientAddress ?? "unknown"
-        do {
-            try await WebSocketClient.connect(
-                url: "ws://\(instance.host):\(instance.httpPort)\(request.uri.string)", configuration: configuration, logger: logger
-            ) { upstreamInbound, upstreamOutbound, _ in
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await Self.pump(clientInbound, into: upstreamOutbound, maxBytes: maxFrameBytes) }
-                    group.addTask { await Self.pump(upstreamInbound, into: clientOutbound, maxBytes: maxFrameBytes) }
-                    await group.next()
-                    group.cancelAll()
-                }
-                try? await upstreamOutbound.close(.normalClosure, reason: nil)
+    /// Opens the socket to a chat instance, which lives until the client's socket is done with it.
+    private func openUpstream(_ upstream: UpstreamSocket, user: UserID, request: Request, clientAddress: String?, logger: Logger) {
+        Task {
+            guard let instance = await balancer.pick() else { return upstream.opened(nil) }
+            var configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameBytes)
+            if let secret = internalSecret {
+                configuration.additionalHeaders[.douyinUserID] = String(user)
+                configuration.additionalHeaders[.douyinSecret] = secret
             }
-            balancer.succeeded(instance.id)
-        } catch {
-            balancer.eject(instance.id)
-            logger.warning("chat socket upstream failed", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
-            try? await clientOutbound.close(.unexpectedServerError, reason: "chat service unavailable")
+            if let authorization = request.headers[.authorization] { configuration.additionalHeaders[.authorization] = authorization }
+            configuration.additionalHeaders[.douyinClientAddress] = clientAddress ?? "unknown"
+            do {
+                try await WebSocketClient.connect(
+                    url: "ws://\(instance.host):\(instance.httpPort)\(request.uri.string)", configuration: configuration, logger: logger
+                ) { upstreamInbound, upstreamOutbound, _ in
+                    upstream.opened((upstreamInbound, upstreamOutbound))
+                    await upstream.holdOpen(claimWithin: .seconds(10))
+                    try? await upstreamOutbound.close(.normalClosure, reason: nil)
+                }
+                balancer.succeeded(instance.id)
+            } catch {
+                balancer.eject(instance.id)
+                logger.warning("chat socket upstream failed", metadata: ["instance": "\(instance.id)", "error": "\(error)"])
+            }
+            upstream.opened(nil)  // no effect once it was open
         }
     }
 

@@ -27,4 +27,30 @@ struct DeliveryFeedTests {
         #expect(made == 1)
         sessions.close(outbox)
     }
+
+    @Test func aMessageArrivingBeforeTheSocketRunsWaitsInItsReservedOutbox() async {
+        let sessions = LiveSessions()
+        sessions.reserve(for: 1)
+        sessions.deliver({ "early" }, to: 1)
+        let outbox = sessions.open(for: 1)
+        var frames = outbox.frames.makeAsyncIterator()
+        #expect(await frames.next() == "early")
+        #expect(sessions.count == 1)
+        sessions.close(outbox)
+        #expect(!sessions.isOpen(for: 1))
+    }
+
+    @Test func aReservationNoSocketClaimedIsDropped() {
+        let sessions = LiveSessions()
+        let start = ContinuousClock.now
+        sessions.reserve(for: 1, now: start)
+        sessions.dropUnclaimed(olderThan: .seconds(30), now: start + .seconds(29))
+        #expect(sessions.isOpen(for: 1))
+        sessions.dropUnclaimed(olderThan: .seconds(30), now: start + .seconds(31))
+        #expect(!sessions.isOpen(for: 1))
+        // A socket that comes after that gets an outbox of its own.
+        let outbox = sessions.open(for: 1)
+        #expect(sessions.isOpen(for: 1))
+        sessions.close(outbox)
+    }
 }

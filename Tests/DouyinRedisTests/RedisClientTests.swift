@@ -139,12 +139,9 @@ struct RedisClientTests {
         let redis = RedisClient(configuration)
         let received = Received(subscriber)
         defer { received.listening.cancel() }
-        // The first connection is made on the subscriber's thread: until then `subscribe` does not wait.
-        for _ in 0..<100 where received.all.isEmpty {
-            await subscriber.subscribe(first)
-            try await redis.send("PUBLISH", first, "hello")
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // Made before the subscriber's thread has connected: it waits for that connection.
+        await subscriber.subscribe(first)
+        try await redis.send("PUBLISH", first, "hello")
         #expect(await received.heard(first))
 
         await subscriber.subscribe(dropped)
@@ -192,7 +189,7 @@ struct RedisClientTests {
 
 /// A subscription that Redis never confirms (here: a server that accepts connections and
 /// never answers) holds its caller no longer than the wait it was given.
-@Test func aSubscriptionNeverConfirmedReturnsAfterItsWait() async throws {
+@Test(.timeLimit(.minutes(1))) func aSubscriptionNeverConfirmedReturnsAfterItsWait() async throws {
     let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(listener) }
     var address = sockaddr_in()
@@ -208,13 +205,9 @@ struct RedisClientTests {
     )
     subscriber.start()
     defer { subscriber.stop() }
-    // Until the subscriber has connected, `subscribe` does not wait at all.
-    var waited = Duration.zero
-    for _ in 0..<100 where waited < .milliseconds(250) {
-        waited = await ContinuousClock().measure { await subscriber.subscribe("douyin:test", waitingAtMost: .milliseconds(300)) }
-        if waited < .milliseconds(250) { try await Task.sleep(for: .milliseconds(20)) }
-    }
-    #expect(waited >= .milliseconds(250) && waited < .seconds(3), "\(waited)")
+    // The upper bound is loose: a busy test process may resume the caller late.
+    let waited = await ContinuousClock().measure { await subscriber.subscribe("douyin:test", waitingAtMost: .milliseconds(300)) }
+    #expect(waited >= .milliseconds(250) && waited < .seconds(30), "\(waited)")
 }
 
 /// What a subscriber hears, collected as it arrives.

@@ -33,9 +33,10 @@ struct ChatSocket: Sendable {
         }
     }
 
-    /// Makes messages to `user` reach this process before their socket is accepted, so
-    /// one sent as soon as the upgrade is answered is pushed.
+    /// Makes messages to `user` reach this process, and wait in the socket's outbox,
+    /// before the socket is accepted: one sent as soon as the upgrade is answered is pushed.
     func prepare(for user: UserID) async {
+        sessions.reserve(for: user)
         await messaging.feed.listen(for: user)
     }
 

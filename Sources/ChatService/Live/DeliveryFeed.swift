@@ -81,6 +81,7 @@ public struct DeliveryFeed: Service, MessagePublishing {
                 }
                 group.addTask {
                     while (try? await Task.sleep(for: releaseAfter / 2)) != nil {
+                        sessions.dropUnclaimed(olderThan: releaseAfter)
                         releaseIdleChannels()
                     }
                 }
