@@ -237,7 +237,7 @@ public final class ServiceHost: Sendable {
     ) async throws where Context.Source == ApplicationRequestContextSource {
         let idleTimeout = config.idleTimeout
         let server = server ?? .onConnectionEventLoop { responder in
-            HTTP1Channel(responder: responder, additionalChannelHandlers: { [IdleConnectionTimeout(after: idleTimeout), TunnelRequestRefusal()] })
+            HTTP1Channel(responder: responder, additionalChannelHandlers: { ConnectionGuards.handlers(idleTimeout: idleTimeout) })
         }
         let responder = router.buildResponder()
         rpc.serveForwardedHTTP(responder, logger: logger)

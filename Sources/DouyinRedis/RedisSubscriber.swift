@@ -107,7 +107,10 @@ public final class RedisSubscriber: Sendable {
             wake()
             Task { [state] in
                 try? await Task.sleep(for: wait)
-                state.withLockedValue { $0.waiters[channel]?.removeValue(forKey: id) }?.resume()
+                state.withLockedValue { state in
+                    defer { if state.waiters[channel]?.isEmpty == true { state.waiters[channel] = nil } }
+                    return state.waiters[channel]?.removeValue(forKey: id)
+                }?.resume()
             }
         }
     }

@@ -47,9 +47,7 @@ extension HTTPServerBuilder {
                 responder: responder,
                 webSocketResponder: socketResponder,
                 configuration: .init(maxFrameSize: settings.maxFrameBytes, autoPing: .enabled(timePeriod: settings.pingInterval)),
-                additionalChannelHandlers: {
-                    [IdleConnectionTimeout(after: idleTimeout)] + additionalChannelHandlers() + [TunnelRequestRefusal()]
-                }
+                additionalChannelHandlers: { ConnectionGuards.handlers(idleTimeout: idleTimeout, around: additionalChannelHandlers()) }
             )), idleTimeout: idleTimeout)
         }
     }
