@@ -23,38 +23,63 @@ public struct FavoriteStore: Sendable {
     /// crossing likes cannot deadlock, and a like racing the video's deletion waits for
     /// it and then finds no video (`VideoStore.delete`).
     public func set(liked: Bool, user: UserID, video: Int64) async throws -> UserID? {
-        // $1 the video, $2 the user, $3 the change of the counts; the SQL text is constant.
-        let change = liked
-            ? "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id"
-            : "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id"
-        let delta: Int64 = liked ? 1 : -1
-        let query = PostgresQuery(
-            unsafeSQL: """
-                WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1 FOR NO KEY UPDATE),
-                changed AS (\(change)),
-                counted AS (
-                    UPDATE video.videos SET favorite_count = favorite_count + $3::int
-                    WHERE id IN (SELECT video_id FROM changed) RETURNING author_id
-                ),
-                deltas AS (
-                    SELECT user_id, sum(favorites) AS favorites, sum(favorited) AS favorited FROM (
-                        SELECT $2::bigint AS user_id, $3::int AS favorites, 0 AS favorited FROM changed
-                        UNION ALL SELECT author_id, 0, $3::int FROM counted
-                    ) d GROUP BY user_id
-                ),
-                stats AS (
-                    INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
-                    SELECT user_id, GREATEST(favorites, 0), GREATEST(favorited, 0) FROM deltas ORDER BY user_id
-                    ON CONFLICT (user_id) DO UPDATE SET
-                        favorite_count = s.favorite_count + (SELECT d.favorites FROM deltas d WHERE d.user_id = s.user_id),
-                        total_favorited = s.total_favorited + (SELECT d.favorited FROM deltas d WHERE d.user_id = s.user_id)
-                )
-                SELECT author_id FROM target
-                """,
-            parameters: [video.postgresText, user.postgresText, delta.postgresText]
-        )
-        return try await db.write(query).first?.column(0, as: Int64.self)
+        try await db.write(PostgresQuery(unsafeSQL: liked ? Self.like : Self.unlike, parameters: [video.postgresText, user.postgresText]))
+            .first?.column(0, as: Int64.self)
     }
+
+    /// The counter rows a changed like moves, as (user, is the liker, is the author):
+    /// the liker's and the author's, one row when they are the same user, in id order
+    /// (the order every like and unlike locks them in). $1 the video, $2 the user.
+    ///
+    /// Each statement moves the counters one way only, so the rows carry no sums to
+    /// group: a like inserts or adds its 0s and 1s, an unlike subtracts by who the row
+    /// is. (PostgreSQL checks a row it would insert before it finds the conflict, so an
+    /// unlike cannot carry its -1s in the inserted row; missing rows start at 0 either way.)
+    private static func sharedSteps(_ change: String, sign: String) -> String {
+        """
+        WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1 FOR NO KEY UPDATE),
+        changed AS (\(change)),
+        counted AS (
+            UPDATE video.videos SET favorite_count = favorite_count \(sign) 1
+            WHERE id IN (SELECT video_id FROM changed) RETURNING author_id
+        ),
+        moved AS (
+            SELECT m.user_id, m.is_liker::int AS likes, (m.user_id = c.author_id)::int AS liked
+            FROM counted c CROSS JOIN LATERAL (VALUES ($2::bigint, true), (c.author_id, false)) m(user_id, is_liker)
+            WHERE m.is_liker OR c.author_id <> $2
+        )
+        """
+    }
+
+    static let like = sharedSteps(
+        "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id",
+        sign: "+"
+    ) + """
+        ,
+        stats AS (
+            INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
+            SELECT user_id, likes, liked FROM moved ORDER BY user_id
+            ON CONFLICT (user_id) DO UPDATE SET
+                favorite_count = s.favorite_count + EXCLUDED.favorite_count,
+                total_favorited = s.total_favorited + EXCLUDED.total_favorited
+        )
+        SELECT author_id FROM target
+        """
+
+    static let unlike = sharedSteps(
+        "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id",
+        sign: "-"
+    ) + """
+        ,
+        stats AS (
+            INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
+            SELECT user_id, 0, 0 FROM moved ORDER BY user_id
+            ON CONFLICT (user_id) DO UPDATE SET
+                favorite_count = s.favorite_count - (s.user_id = $2)::int,
+                total_favorited = s.total_favorited - (s.user_id = (SELECT author_id FROM counted))::int
+        )
+        SELECT author_id FROM target
+        """
 
     /// Videos `user` likes, most recently liked first, with the like's position.
     public func liked(by user: UserID, before: Int64?, limit: Int) async throws -> [(video: VideoStore.Row, position: Int64)] {
