@@ -16,17 +16,13 @@ public struct PostgresBatchItem: Sendable {
     }
 }
 
-/// What the connections of one client share about write groups: whose turn it is to
-/// write, and how groups ended (committed together, or rolled back and run again one
-/// by one).
+/// What the connections of one client share about write groups: one group at a time,
+/// and how groups ended (committed together, or rolled back and run again one by one).
 ///
-/// Groups take turns because they hold the locks of all their writes until they
-/// commit, taken in the order the writes came: two groups writing at once on hot rows
-/// (an author's counters) mostly wait for each other, or worse, each for the other. A
-/// group's turn ends once all its writes have run, before its COMMIT has: it takes no
-/// more locks then, so the next group only waits for that commit where their rows
-/// meet, and writes meanwhile everywhere else. Statements that are not grouped are not
-/// held back.
+/// One at a time because groups hold the locks of all their writes until they commit,
+/// taken in the order the writes came: two groups at once on hot rows (an author's
+/// counters) mostly wait for each other, or worse, each for the other. Statements that
+/// are not grouped are not held back.
 public final class WriteGroups: Sendable {
     private let turn = NIOLock()
     let committed = Counter(label: "douyin_postgres_write_groups_total", dimensions: [("outcome", "committed")])
@@ -34,10 +30,9 @@ public final class WriteGroups: Sendable {
 
     public init() {}
 
-    /// Waits for the turn; the same thread ends it with `endTurn`.
-    func takeTurn() { turn.lock() }
-
-    func endTurn() { turn.unlock() }
+    func inTurn<T>(_ body: () -> T) -> T {
+        turn.withLock(body)
+    }
 }
 
 extension PostgresConnection: BatchingConnection {
@@ -74,7 +69,7 @@ extension PostgresConnection: BatchingConnection {
         var results = [Result<PostgresResult, any Error>?](repeating: nil, count: items.count)
         let writes = items.indices.filter { items[$0].commitsWithOthers }
         // Groups are safe only taking turns: a connection without `WriteGroups` runs each write alone.
-        if writes.count > 1, let writeGroups, let committed = commitTogether(writes.map { items[$0].query }, taking: writeGroups) {
+        if writes.count > 1, let writeGroups, let committed = writeGroups.inTurn({ commitTogether(writes.map { items[$0].query }) }) {
             for (index, result) in zip(writes, committed) { results[index] = result }
         }
         let rest = items.indices.filter { results[$0] == nil }
@@ -118,7 +113,7 @@ extension PostgresConnection: BatchingConnection {
 
     /// BEGIN, the writes, COMMIT, in one pipeline with one sync. Nil when nothing was
     /// committed and the connection is fine: then the caller runs each write alone.
-    private func commitTogether(_ queries: [PostgresQuery], taking turns: WriteGroups) -> [Result<PostgresResult, any Error>]? {
+    private func commitTogether(_ queries: [PostgresQuery]) -> [Result<PostgresResult, any Error>]? {
         var names: [String] = []
         for query in queries {
             // A write that cannot even be sent fails on its own, when run alone.
@@ -127,9 +122,6 @@ extension PostgresConnection: BatchingConnection {
         }
         guard PQenterPipelineMode(handle) == 1 else { return nil }
         defer { if !closed, PQexitPipelineMode(handle) != 1 { close() } }
-        turns.takeTurn()
-        var holdsTurn = true
-        defer { if holdsTurn { turns.endTurn() } }
         var accepted = sendText("BEGIN") && sendText(Self.groupLockTimeout)
         for (query, name) in zip(queries, names) where accepted {
             accepted = sendPrepared(name, query)
@@ -141,18 +133,12 @@ extension PostgresConnection: BatchingConnection {
         }
         let setUp = [nextResult(), nextResult()]
         let written = queries.map { _ in nextResult() }
-        // Every write has run and holds its locks; a group that failed keeps the turn
-        // until it has rolled back, so the next one never waits behind a dead transaction.
-        if !(setUp + written).contains(where: \.isFailure) {
-            turns.endTurn()
-            holdsTurn = false
-        }
         let commit = nextResult()
         guard readSync() else {
             // Whether COMMIT took effect is unknown, as for any statement cut off mid-way.
             return queries.map { _ in .failure(brokenDuringPipeline) }
         }
-        let failed = (setUp + written + [commit]).contains(where: \.isFailure)
+        let failed = (setUp + written + [commit]).contains { if case .failure = $0 { true } else { false } }
         guard failed else {
             writeGroups?.committed.increment()
             return written
@@ -201,11 +187,5 @@ extension PostgresConnection: BatchingConnection {
 
     private var brokenDuringPipeline: PostgresError {
         .connection(closed ? "the connection broke during a pipeline" : Self.message(handle))
-    }
-}
-
-extension Result {
-    fileprivate var isFailure: Bool {
-        if case .failure = self { true } else { false }
     }
 }
