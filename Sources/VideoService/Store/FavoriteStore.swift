@@ -27,15 +27,38 @@ public struct FavoriteStore: Sendable {
             .first?.column(0, as: Int64.self)
     }
 
-    /// The counter rows a changed like moves, as (user, is the liker, is the author):
-    /// the liker's and the author's, one row when they are the same user, in id order
-    /// (the order every like and unlike locks them in). $1 the video, $2 the user.
+    static let like = statement(
+        change: "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id",
+        sign: "+",
+        inserted: "likes, liked",
+        counters: """
+            favorite_count = s.favorite_count + EXCLUDED.favorite_count,
+            total_favorited = s.total_favorited + EXCLUDED.total_favorited
+            """
+    )
+
+    static let unlike = statement(
+        change: "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id",
+        sign: "-",
+        inserted: "0, 0",
+        counters: """
+            favorite_count = s.favorite_count - (s.user_id = $2)::int,
+            total_favorited = s.total_favorited - (s.user_id = (SELECT author_id FROM counted))::int
+            """
+    )
+
+    /// A like or an unlike: `change` adds or removes the like row, and only if it did, the
+    /// video's count moves by `sign` 1 and the users' counter rows by `counters`.
+    /// $1 the video, $2 the user.
     ///
-    /// Each statement moves the counters one way only, so the rows carry no sums to
-    /// group: a like inserts or adds its 0s and 1s, an unlike subtracts by who the row
-    /// is. (PostgreSQL checks a row it would insert before it finds the conflict, so an
-    /// unlike cannot carry its -1s in the inserted row; missing rows start at 0 either way.)
-    private static func sharedSteps(_ change: String, sign: String) -> String {
+    /// `moved` is the counter rows a changed like moves, as (user, 1 if the liker, 1 if the
+    /// author): the liker's and the author's, one row when they are the same user, in id
+    /// order (the order every like and unlike locks them in). Each statement moves the
+    /// counters one way only, so the rows carry no sums to group: a like inserts (or adds)
+    /// its 0s and 1s, an unlike subtracts by who the row is. (PostgreSQL checks a row it
+    /// would insert before it finds the conflict, so an unlike cannot carry -1s in the
+    /// inserted row; a missing row starts at 0 either way.)
+    private static func statement(change: String, sign: String, inserted: String, counters: String) -> String {
         """
         WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1 FOR NO KEY UPDATE),
         changed AS (\(change)),
@@ -47,39 +70,15 @@ public struct FavoriteStore: Sendable {
             SELECT m.user_id, m.is_liker::int AS likes, (m.user_id = c.author_id)::int AS liked
             FROM counted c CROSS JOIN LATERAL (VALUES ($2::bigint, true), (c.author_id, false)) m(user_id, is_liker)
             WHERE m.is_liker OR c.author_id <> $2
+        ),
+        stats AS (
+            INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
+            SELECT user_id, \(inserted) FROM moved ORDER BY user_id
+            ON CONFLICT (user_id) DO UPDATE SET \(counters)
         )
+        SELECT author_id FROM target
         """
     }
-
-    static let like = sharedSteps(
-        "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id",
-        sign: "+"
-    ) + """
-        ,
-        stats AS (
-            INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
-            SELECT user_id, likes, liked FROM moved ORDER BY user_id
-            ON CONFLICT (user_id) DO UPDATE SET
-                favorite_count = s.favorite_count + EXCLUDED.favorite_count,
-                total_favorited = s.total_favorited + EXCLUDED.total_favorited
-        )
-        SELECT author_id FROM target
-        """
-
-    static let unlike = sharedSteps(
-        "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id",
-        sign: "-"
-    ) + """
-        ,
-        stats AS (
-            INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
-            SELECT user_id, 0, 0 FROM moved ORDER BY user_id
-            ON CONFLICT (user_id) DO UPDATE SET
-                favorite_count = s.favorite_count - (s.user_id = $2)::int,
-                total_favorited = s.total_favorited - (s.user_id = (SELECT author_id FROM counted))::int
-        )
-        SELECT author_id FROM target
-        """
 
     /// Videos `user` likes, most recently liked first, with the like's position.
     public func liked(by user: UserID, before: Int64?, limit: Int) async throws -> [(video: VideoStore.Row, position: Int64)] {
