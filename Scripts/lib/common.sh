@@ -156,11 +156,14 @@ stop_redis() {
 }
 
 # start_service BIN SVC RUN LOGS PG_PORT REDIS_PORT HTTP_PORT SECRET_FILE [ADMIN_PORT]: one service of the
-# stack in the background (its pid in RUN/SVC.pid, its log in LOGS/SVC.log), configured as
-# on one node: RPC over Unix sockets in RUN, a quarter of the cores as event loops.
+# stack in the background (its pid in RUN/SVC.pid, its log in LOGS/SVC.log, the previous
+# start's in LOGS/SVC.log.1), configured as on one node: RPC over Unix sockets in RUN, a
+# quarter of the cores as event loops.
 start_service() {
     local bin="$1" svc="$2" run="$3" logs="$4" pg_port="$5" redis_port="$6" http_port="$7" secret_file="$8" admin_port="${9:-0}"
     mkdir -p "$run" "$logs"
+    # Every request writes a line: kept across starts, a log grows by gigabytes per benchmark.
+    [ -f "$logs/$svc.log" ] && mv -f "$logs/$svc.log" "$logs/$svc.log.1"
     (
         cd "$ROOT"
         export DOUYIN_MODE="${DOUYIN_MODE:-dev}"
