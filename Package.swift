@@ -22,6 +22,13 @@ let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
+/// The services allocate through jemalloc (Debian `libjemalloc-dev` to build, `libjemalloc2` to run):
+/// every request allocates and frees hundreds of small objects, often on another thread than
+/// the one that allocated them, and glibc's allocator spent about a tenth of the gateway's CPU
+/// on that (manifest/docs/benchmarks-reading.md). Linked, not preloaded, so every way of
+/// starting a service gets it.
+let allocator: [LinkerSetting] = [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+
 let package = Package(
     name: "douyin-swift",
     platforms: [.macOS(.v14)],
@@ -229,11 +236,11 @@ let package = Package(
         ),
 
         // Thin executables: read config, start.
-        .executableTarget(name: "douyin-gateway", dependencies: ["Gateway"], swiftSettings: swiftSettings),
-        .executableTarget(name: "douyin-auth", dependencies: ["AuthService"], swiftSettings: swiftSettings),
-        .executableTarget(name: "douyin-user", dependencies: ["UserService"], swiftSettings: swiftSettings),
-        .executableTarget(name: "douyin-video", dependencies: ["VideoService"], swiftSettings: swiftSettings),
-        .executableTarget(name: "douyin-chat", dependencies: ["ChatService"], swiftSettings: swiftSettings),
+        .executableTarget(name: "douyin-gateway", dependencies: ["Gateway"], swiftSettings: swiftSettings, linkerSettings: allocator),
+        .executableTarget(name: "douyin-auth", dependencies: ["AuthService"], swiftSettings: swiftSettings, linkerSettings: allocator),
+        .executableTarget(name: "douyin-user", dependencies: ["UserService"], swiftSettings: swiftSettings, linkerSettings: allocator),
+        .executableTarget(name: "douyin-video", dependencies: ["VideoService"], swiftSettings: swiftSettings, linkerSettings: allocator),
+        .executableTarget(name: "douyin-chat", dependencies: ["ChatService"], swiftSettings: swiftSettings, linkerSettings: allocator),
         // The bare baseline that Scripts/bench.sh measures beside the stack.
         .executableTarget(
             name: "douyin-hello",

@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Debian packages the build, the services and the tests need.
 DOUYIN_PACKAGES=(
-    pkg-config libpq-dev libhiredis-dev libssl-dev
+    pkg-config libpq-dev libhiredis-dev libssl-dev libjemalloc-dev
     libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev ffmpeg
     postgresql redis-server wrk curl python3 openssl
 )

@@ -138,6 +138,11 @@ public final class Stack: @unchecked Sendable {
         lock.withLock { processes.filter { !$0.process.isRunning }.map { "\($0.name) (exit \($0.process.terminationStatus))" } }
     }
 
+    /// The process ids of the running processes, by name.
+    public func runningProcessIDs() -> [(name: String, pid: Int32)] {
+        lock.withLock { processes.filter { $0.process.isRunning }.map { ($0.name, $0.process.processIdentifier) } }
+    }
+
     /// Where the video service keeps media files.
     public var mediaDirectory: URL { logDirectory.appendingPathComponent("media") }
 
