@@ -1,3 +1,4 @@
+import DouyinModels
 import DouyinTestSupport
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ extension EndToEnd {
         #if os(Linux)
         @Test func everyServiceRunsOnJemalloc() async throws {
             try await Stack.with { stack in
-                let services = ["gateway", "auth", "user", "video", "chat"]
+                let services = ServiceName.allCases.map(\.rawValue)
                 let processes = stack.runningProcessIDs().filter { services.contains($0.name) }
                 #expect(Set(processes.map(\.name)) == Set(services))
                 for (name, pid) in processes {
