@@ -97,6 +97,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 let job = Job<Connection>(
                     id: id,
+                    deadline: .now() + TimeAmount(acquireTimeout),
                     work: .alone { connection, fresh in
                         let result = Result { try body(connection, fresh) }
                         return { continuation.resume(with: result) }
@@ -110,23 +111,30 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
         }
     }
 
-    /// Queues a unit: fails it at once if the pool is shut down, else gives it a
-    /// timeout if it has to wait for a worker.
+    /// Queues a unit: fails it at once if the pool is shut down; a unit that has to wait
+    /// is failed by the pool's expiry sweep if no worker takes it by its deadline.
     private func submit(_ job: Job<Connection>) {
-        let id = job.id
         switch queue.enqueue(job) {
         case .shutDown:
             job.fail(PoolError.shutDown(pool: name))
         case .taken:
             break
-        case .waiting:
-            // A timer on an event loop, not a sleeping task: under load most
-            // units wait here, and a task per wait costs more than the query.
-            let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-            let timer = eventLoop.scheduleTask(in: TimeAmount(acquireTimeout)) { [queue, name] () -> Void in
-                queue.remove(id)?.fail(PoolError.acquireTimeout(pool: name))
-            }
-            if !queue.attach(timer, to: id) { timer.cancel() }
+        case .waiting(let startsSweep):
+            if startsSweep { scheduleSweep(at: job.deadline) }
+        }
+    }
+
+    /// One timer for all waiting units, not one each: under load most units wait, and a
+    /// timer each (scheduled on an event loop, then cancelled by the worker that took the
+    /// unit, with a search of the queue to attach it) cost more than the rest of queueing.
+    /// Units are queued in deadline order, so the sweep fires when the oldest one is due,
+    /// fails what is due by then, and comes back for the next oldest.
+    private func scheduleSweep(at deadline: NIODeadline) {
+        let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        eventLoop.scheduleTask(deadline: deadline) { [self] () -> Void in
+            let (expired, next) = queue.expire(dueBy: .now())
+            for job in expired { job.fail(PoolError.acquireTimeout(pool: name)) }
+            if let next { scheduleSweep(at: next) }
         }
     }
 
@@ -150,10 +158,10 @@ private struct Job<Connection> {
     }
 
     let id: UInt64
+    /// When the unit fails with `PoolError.acquireTimeout` if no worker has taken it.
+    let deadline: NIODeadline
     let work: Work
     let fail: (any Error) -> Void
-    /// Fails the unit at the acquire timeout; cancelled when a worker takes it first.
-    var timer: Scheduled<Void>?
 
     var isBatched: Bool {
         if case .batched = work { return true }
@@ -176,6 +184,7 @@ extension BlockingPool where Connection: BatchingConnection {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Connection.BatchOutput, any Error>) in
                 let job = Job<Connection>(
                     id: id,
+                    deadline: .now() + TimeAmount(acquireTimeout),
                     work: .batched(item: item, finish: { continuation.resume(with: $0.map { $0 as! Connection.BatchOutput }) }, run: run),
                     fail: { continuation.resume(throwing: $0) }
                 )
@@ -190,8 +199,9 @@ extension BlockingPool where Connection: BatchingConnection {
 private enum EnqueueOutcome {
     /// An idle worker was woken for it.
     case taken
-    /// Every worker is busy: it waits its turn.
-    case waiting
+    /// Every worker is busy: it waits its turn. `startsSweep`: no expiry sweep is
+    /// scheduled, and the caller must schedule one for this unit's deadline.
+    case waiting(startsSweep: Bool)
     case shutDown
 }
 
@@ -211,6 +221,8 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
     private var busyWorkers = 0
     private var lastID: UInt64 = 0
     private var isShutDown = false
+    /// An expiry sweep is scheduled (`BlockingPool.scheduleSweep`).
+    private var sweepScheduled = false
 
     init(permits: Int, eagerWorkers: Int) {
         self.permits = permits
@@ -251,23 +263,31 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
             // otherwise the unit waits for a busy worker, which takes it with the
             // others waiting then, in one round trip.
             let active = busyWorkers + wakingWorkers
-            guard idleWorkers > wakingWorkers, active < eagerWorkers || jobs.count >= Self.maxBatch else { return .waiting }
+            guard idleWorkers > wakingWorkers, active < eagerWorkers || jobs.count >= Self.maxBatch else {
+                defer { sweepScheduled = true }
+                return .waiting(startsSweep: !sweepScheduled)
+            }
             wakingWorkers += 1
             pthread_cond_signal(condition)
             return .taken
         }
     }
 
-    /// Gives a waiting unit its timeout timer; false when a worker took it already.
-    func attach(_ timer: Scheduled<Void>, to id: UInt64) -> Bool {
+    /// Takes out the units due by `now`; returns them (to fail) and the deadline of the
+    /// oldest one left, when the sweep must come back (else it stops until a unit waits again).
+    func expire(dueBy now: NIODeadline) -> (expired: [Job<Connection>], next: NIODeadline?) {
         locked {
-            guard let index = jobs.firstIndex(where: { $0.id == id }) else { return false }
-            jobs[index].timer = timer
-            return true
+            var expired: [Job<Connection>] = []
+            while let first = jobs.first, first.deadline <= now {
+                expired.append(jobs.removeFirst())
+            }
+            let next = jobs.first?.deadline
+            sweepScheduled = next != nil
+            return (expired, next)
         }
     }
 
-    /// Takes a unit out of the queue before a worker does (timeout, cancellation).
+    /// Takes a unit out of the queue before a worker does (cancellation).
     func remove(_ id: UInt64) -> Job<Connection>? {
         locked {
             guard let index = jobs.firstIndex(where: { $0.id == id }) else { return nil }
@@ -288,7 +308,6 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
     /// A worker's life: take the next unit (or batch of units), run it with a connection, give the connection back.
     func work(connect: () throws -> Connection) {
         while let (jobs, connection) = next() {
-            for job in jobs { job.timer?.cancel() }
             var leased = connection
             let finish: () -> Void
             do {

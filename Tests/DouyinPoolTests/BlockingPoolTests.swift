@@ -56,6 +56,38 @@ final class FakeConnection: BlockingConnection, @unchecked Sendable {
         await pool.shutdown()
     }
 
+    /// Waiting units share one expiry sweep: after failing the first, it comes back for
+    /// each later one at its own deadline, not at the first's, and not only when a worker frees up.
+    @Test func eachWaitingUnitTimesOutAtItsOwnDeadline() async throws {
+        let (pool, _) = makePool(max: 1, timeout: .milliseconds(200))
+        let holding = Task { try await pool.withConnection { _, _ in Thread.sleep(forTimeInterval: 1.5) } }
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let waiters = (0..<3).map { index in
+            Task { () -> (PoolError?, Duration) in
+                // Queued 150 ms apart: due at 200, 350 and 500 ms.
+                try? await Task.sleep(for: .milliseconds(150 * index))
+                do {
+                    try await pool.withConnection { _, _ in () }
+                    return (nil, start.duration(to: clock.now))
+                } catch {
+                    return (error as? PoolError, start.duration(to: clock.now))
+                }
+            }
+        }
+        for (index, waiter) in waiters.enumerated() {
+            let (error, after) = await waiter.value
+            #expect(error == .acquireTimeout(pool: "test"))
+            // Failed near its own deadline, well before the holder lets go at 1.5 s.
+            let due = Duration.milliseconds(150 * index + 200)
+            #expect(after >= due && after < due + .milliseconds(500), "waiter \(index) failed after \(after)")
+        }
+        try await holding.value
+        try await pool.withConnection { _, _ in () }
+        await pool.shutdown()
+    }
+
     @Test func unhealthyConnectionIsReplaced() async throws {
         let (pool, opened) = makePool(max: 1)
         let first = try await pool.withConnection { connection, fresh in
