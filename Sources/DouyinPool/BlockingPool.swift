@@ -128,7 +128,10 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
     /// timer each (scheduled on an event loop, then cancelled by the worker that took the
     /// unit, with a search of the queue to attach it) cost more than the rest of queueing.
     /// Units are queued in deadline order, so the sweep fires when the oldest one is due,
-    /// fails what is due by then, and comes back for the next oldest.
+    /// fails what is due by then, and comes back for the next oldest. (`DeadlineTimer` in
+    /// DouyinNIO is the same idea for one channel's requests, confined to its event loop; it
+    /// also re-arms earlier for a sooner deadline, which queue order makes needless here, and
+    /// DouyinPool sits beside DouyinNIO in the module graph, not above it.)
     private func scheduleSweep(at deadline: NIODeadline) {
         let eventLoop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
         eventLoop.scheduleTask(deadline: deadline) { [self] () -> Void in
