@@ -113,6 +113,23 @@ public final class PostgresClient: Sendable {
         try await batched(PostgresBatchItem(query, commitsWithOthers: true))
     }
 
+    /// Runs one row of a write over arrays and returns the row it answers.
+    ///
+    /// `statement` takes every parameter as an array (`$1::bigint[]`), each holding one
+    /// element per row, and returns one row per row given, in order. Such writes of one
+    /// statement waiting at the same time run as one statement over all their rows, in
+    /// the group that commits them with the other waiting writes (`write(_:)`); alone, or
+    /// when their group fails, each runs with arrays of one. So the statement must hold
+    /// whatever rows come together, even the same row twice, and take its locks in an
+    /// order of its own (ids sorted), not in the rows' order.
+    public func write(row: [any PostgresEncodable], of statement: String) async throws -> PostgresRow {
+        let result = try await batched(PostgresBatchItem(row: row.map(\.postgresText), of: statement))
+        guard result.rows.count == 1 else {
+            throw PostgresError.decoding(type: "row of a write over arrays", text: "\(result.rows.count) rows")
+        }
+        return result.rows[0]
+    }
+
     private func batched(_ item: PostgresBatchItem) async throws -> PostgresResult {
         do {
             return try await pool.batched(item)

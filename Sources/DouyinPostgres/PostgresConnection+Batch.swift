@@ -9,10 +9,21 @@ public struct PostgresBatchItem: Sendable {
     /// A self-contained write that may commit in one transaction with the other such
     /// writes of its batch (`PostgresClient.write`).
     public var commitsWithOthers: Bool
+    /// For a write over arrays (`PostgresClient.write(row:of:)`): its element of each array.
+    /// `query` runs it alone, with arrays of one; in a group it merges with the writes of
+    /// the same statement (`MergedWrites`).
+    public var arrayRow: [String]?
 
     public init(_ query: PostgresQuery, commitsWithOthers: Bool = false) {
         self.query = query
         self.commitsWithOthers = commitsWithOthers
+    }
+
+    /// One row of a write over arrays: `statement` with each of `row` as an array of one.
+    public init(row: [String], of statement: String) {
+        self.query = PostgresQuery(unsafeSQL: statement, parameters: row.map { MergedWrites.arrayLiteral([$0]) })
+        self.commitsWithOthers = true
+        self.arrayRow = row
     }
 }
 
@@ -36,19 +47,28 @@ public final class WriteGroups: Sendable {
 }
 
 extension PostgresConnection: BatchingConnection {
-    /// How long a statement of a write group waits for a lock before the group gives up
-    /// and its writes run again one by one. Each write takes its own locks in a fixed
-    /// order, but a group holds the locks of all its writes until its commit, in the
-    /// order they came, so two groups (or a group and a transaction) can wait for each
-    /// other. Giving up this soon, far below PostgreSQL's deadlock detection (1 s), means
-    /// a group is always the side that yields, and the other side never fails.
-    static let groupLockTimeout = "SET LOCAL lock_timeout = '20ms'"
+    /// The settings of a write group's transaction.
+    ///
+    /// `lock_timeout`: how long a statement of a write group waits for a lock before the
+    /// group gives up and its writes run again one by one. Each write takes its own locks
+    /// in a fixed order, but a group holds the locks of all its writes until its commit,
+    /// in the order they came, so two groups (or a group and a transaction) can wait for
+    /// each other. Giving up this soon, far below PostgreSQL's deadlock detection (1 s),
+    /// means a group is always the side that yields, and the other side never fails.
+    ///
+    /// `plan_cache_mode`: the plan made once per connection and statement, never one per
+    /// execution. For a merged write over arrays (`MergedWrites`), PostgreSQL otherwise
+    /// keeps planning anew for each array length it meets, and planning cost as much as
+    /// two thirds of running the statement. Group writes are key lookups and small
+    /// statements over arrays, which the generic plan serves with the same indexes.
+    static let groupSettings = ["SET LOCAL lock_timeout = '20ms'", "SET LOCAL plan_cache_mode = force_generic_plan"]
 
     /// Runs statements that arrived at the same time in one round trip (libpq's pipeline
     /// mode), each as if sent alone: one failing does not fail the others.
     ///
     /// Writes that may commit together (`commitsWithOthers`) run in one transaction, so
-    /// they wait for one WAL flush between them instead of one each, one after another.
+    /// they wait for one WAL flush between them instead of one each, one after another;
+    /// rows of writes over arrays run as one statement per SQL (`MergedWrites`).
     /// If any of them fails, or waits too long for a lock, the transaction rolls back and
     /// each runs again in its own, so each gets the outcome it would have had alone.
     /// Reads and other statements run each in its own implicit transaction, after the
@@ -69,8 +89,11 @@ extension PostgresConnection: BatchingConnection {
         var results = [Result<PostgresResult, any Error>?](repeating: nil, count: items.count)
         let writes = items.indices.filter { items[$0].commitsWithOthers }
         // Groups are safe only taking turns: a connection without `WriteGroups` runs each write alone.
-        if writes.count > 1, let writeGroups, let committed = writeGroups.inTurn({ commitTogether(writes.map { items[$0].query }) }) {
-            for (index, result) in zip(writes, committed) { results[index] = result }
+        if writes.count > 1, let writeGroups {
+            let merged = MergedWrites(writes.map { items[$0] })
+            if let committed = writeGroups.inTurn({ commitTogether(merged.statements) }) {
+                for (index, result) in zip(writes, merged.split(committed)) { results[index] = result }
+            }
         }
         let rest = items.indices.filter { results[$0] == nil }
         for (index, result) in zip(rest, runEach(rest.map { items[$0].query })) { results[index] = result }
@@ -122,7 +145,7 @@ extension PostgresConnection: BatchingConnection {
         }
         guard PQenterPipelineMode(handle) == 1 else { return nil }
         defer { if !closed, PQexitPipelineMode(handle) != 1 { close() } }
-        var accepted = sendText("BEGIN") && sendText(Self.groupLockTimeout)
+        var accepted = sendText("BEGIN") && Self.groupSettings.allSatisfy(sendText)
         for (query, name) in zip(queries, names) where accepted {
             accepted = sendPrepared(name, query)
         }
@@ -131,7 +154,8 @@ extension PostgresConnection: BatchingConnection {
             close()
             return queries.map { _ in .failure(brokenDuringPipeline) }
         }
-        let setUp = [nextResult(), nextResult()]
+        // BEGIN, then each setting.
+        let setUp = (0...Self.groupSettings.count).map { _ in nextResult() }
         let written = queries.map { _ in nextResult() }
         let commit = nextResult()
         guard readSync() else {

@@ -247,4 +247,55 @@ struct PostgresClientTests {
         #expect(values == [1, 2])
         await db.shutdown()
     }
+
+    /// Rows of one statement over arrays that wait together run as one statement, and each
+    /// write gets back its own row; any text survives the arrays. When the merged statement
+    /// fails, each row runs again alone and gets the outcome it would have had alone.
+    @Test func rowsOfAWriteOverArraysWaitingTogetherRunAsOneStatement() async throws {
+        let db = try await client(maxConnections: 1)
+        try await db.query("CREATE TABLE a (id BIGINT PRIMARY KEY, label TEXT NOT NULL)")
+        try await db.query("INSERT INTO a VALUES (7, 'taken')")
+        let statement = """
+            WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS i(id, label, position)),
+            inserted AS (INSERT INTO a SELECT id, label FROM input RETURNING id)
+            SELECT i.id, i.label, array_length($1::bigint[], 1) FROM input i ORDER BY i.position
+            """
+        let labels = ["plain", "with, comma", "{braces}", #"quote " and \ backslash"#, "NULL", "", "日本語 ✓"]
+        func writeAll(_ ids: [Int64]) async -> [Int64: Result<(String, Int64), any Error>] {
+            // The only worker is busy, so the writes queue and are taken together.
+            async let busy = db.query("SELECT pg_sleep(0.3)")
+            try? await Task.sleep(for: .milliseconds(100))
+            let outcomes = await withTaskGroup(of: (Int64, Result<(String, Int64), any Error>).self) { group in
+                for id in ids {
+                    group.addTask {
+                        do {
+                            let row = try await db.write(row: [id, labels[Int(id) % labels.count]], of: statement)
+                            #expect(try row.column(0, as: Int64.self) == id)
+                            return (id, .success((try row.column(1, as: String.self), try row.column(2, as: Int64.self))))
+                        } catch {
+                            return (id, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            _ = try? await busy
+            return outcomes
+        }
+
+        let clean = await writeAll(Array(1...6))
+        for id in Int64(1)...6 {
+            #expect((try? clean[id]?.get().0) == labels[Int(id) % labels.count], "row \(id) got its own label back")
+        }
+        #expect(clean.values.contains { ((try? $0.get().1) ?? 0) > 1 }, "rows waiting together ran as one statement")
+        let stored = try await db.query("SELECT id, label FROM a WHERE id <> 7 ORDER BY id").decode(Int64.self, String.self)
+        #expect(stored.map(\.0) == Array(1...6) && stored.allSatisfy { $0.1 == labels[Int($0.0) % labels.count] })
+
+        let mixed = await writeAll([8, 7, 9])
+        #expect((try? mixed[8]?.get().1) == 1 && (try? mixed[9]?.get().1) == 1, "after the merged statement failed, each ran alone")
+        #expect(throws: PostgresError.self) { try mixed[7]?.get() }
+        let count = try await db.query("SELECT count(*) FROM a").first!.column(0, as: Int64.self)
+        #expect(count == 9)
+        await db.shutdown()
+    }
 }

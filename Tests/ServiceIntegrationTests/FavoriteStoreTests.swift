@@ -53,4 +53,40 @@ struct FavoriteStoreTests {
         #expect(ownLike == 1, "the author's repeated like of their own video is one like")
         await db.shutdown()
     }
+
+    /// One statement over many rows, as likes and unlikes waiting together run: a self-like,
+    /// likes crossing on one video, a repeat, a pair given twice, a missing video, an unlike
+    /// that removes a like and one that finds none.
+    @Test func oneStatementOverManyRowsMovesEachCounterByItsOwnChanges() async throws {
+        let db = try await TestServers.migratedDatabase(schema: "video", folder: "video")
+        let videos = VideoStore(db: db)
+        let favorites = FavoriteStore(db: db)
+        var published: [Int64] = []
+        for author in [Int64(1), 2] {
+            let (video, _) = try await videos.insert(.init(
+                authorID: author, title: "t\(author)", playKey: "v/\(author).mp4", coverKey: "c/\(author).jpg", contentType: "video/mp4"
+            ))
+            published.append(video)
+        }
+        let (v1, v2) = (published[0], published[1])
+        _ = try await favorites.set(liked: true, user: 3, video: v2)
+        _ = try await favorites.set(liked: true, user: 6, video: v2)
+
+        func run(_ statement: String, _ pairs: [(user: Int64, video: Int64)]) async throws -> [Int64?] {
+            let query = PostgresQuery(unsafeSQL: statement, parameters: [pairs.map(\.video).postgresText, pairs.map(\.user).postgresText])
+            return try await db.write(query).decode(Int64?.self)
+        }
+        let liked = try await run(FavoriteStore.like, [(1, v1), (3, v1), (4, v1), (3, v2), (5, 987_654), (4, v1)])
+        #expect(liked == [1, 1, 1, 2, nil, 1])
+        let unliked = try await run(FavoriteStore.unlike, [(6, v2), (4, v2), (6, v2)])
+        #expect(unliked == [2, 2, 2])
+
+        let counts = try await db.query("SELECT id, favorite_count FROM video.videos ORDER BY id").decode(Int64.self, Int64.self)
+        #expect(counts.map(\.1) == [3, 1], "v1: users 1, 3 and 4; v2: user 3 (user 6 took theirs back)")
+        let stats = try await db.query("""
+            SELECT user_id, favorite_count, total_favorited FROM video.user_stats ORDER BY user_id
+            """).decode(Int64.self, Int64.self, Int64.self)
+        #expect(stats.map { [$0.0, $0.1, $0.2] } == [[1, 1, 3], [2, 0, 1], [3, 2, 0], [4, 1, 0], [6, 0, 0]])
+        await db.shutdown()
+    }
 }

@@ -18,17 +18,18 @@ public struct FavoriteStore: Sendable {
     ///
     /// One statement, so one round trip: the row changes (or not: a repeat changes
     /// nothing), and only if it did, the video's count and both users' counters move.
-    /// Locks are taken in the same order by every like and unlike (the video first,
-    /// before the like row is touched, then the two users' counters in id order), so
-    /// crossing likes cannot deadlock, and a like racing the video's deletion waits for
-    /// it and then finds no video (`VideoStore.delete`).
+    /// Likes and unlikes waiting at the same time run as one statement each, over all
+    /// their rows (`PostgresClient.write(row:of:)`).
     public func set(liked: Bool, user: UserID, video: Int64) async throws -> UserID? {
-        try await db.write(PostgresQuery(unsafeSQL: liked ? Self.like : Self.unlike, parameters: [video.postgresText, user.postgresText]))
-            .first?.column(0, as: Int64.self)
+        try await db.write(row: [video, user], of: liked ? Self.like : Self.unlike).column(0, as: Int64?.self)
     }
 
     static let like = statement(
-        change: "INSERT INTO video.favorites (user_id, video_id) SELECT $2::bigint, id FROM target ON CONFLICT DO NOTHING RETURNING video_id",
+        change: """
+            INSERT INTO video.favorites (user_id, video_id)
+            SELECT i.user_id, t.id FROM input i JOIN target t ON t.id = i.video_id
+            ON CONFLICT DO NOTHING RETURNING user_id, video_id
+            """,
         sign: "+",
         inserted: "likes, liked",
         counters: """
@@ -38,45 +39,56 @@ public struct FavoriteStore: Sendable {
     )
 
     static let unlike = statement(
-        change: "DELETE FROM video.favorites WHERE user_id = $2 AND video_id IN (SELECT id FROM target) RETURNING video_id",
+        change: """
+            DELETE FROM video.favorites f USING input i, target t
+            WHERE t.id = i.video_id AND f.video_id = t.id AND f.user_id = i.user_id
+            RETURNING f.user_id, f.video_id
+            """,
         sign: "-",
         inserted: "0, 0",
         counters: """
-            favorite_count = s.favorite_count - (s.user_id = $2)::int,
-            total_favorited = s.total_favorited - (s.user_id = (SELECT author_id FROM counted))::int
+            favorite_count = s.favorite_count - (SELECT m.likes FROM moved m WHERE m.user_id = s.user_id),
+            total_favorited = s.total_favorited - (SELECT m.liked FROM moved m WHERE m.user_id = s.user_id)
             """
     )
 
-    /// A like or an unlike: `change` adds or removes the like row, and only if it did, the
-    /// video's count moves by `sign` 1 and the users' counter rows by `counters`.
-    /// $1 the video, $2 the user.
+    /// Likes or unlikes of (user, video) pairs: `change` adds or removes the like rows (a
+    /// pair given twice changes one row), and only for the rows it did, the videos' counts
+    /// move by `sign` their number and the users' counter rows by `counters`. $1 the
+    /// videos, $2 the users, pair by pair; one row per pair, in order: the video's author,
+    /// NULL when there is no such video.
     ///
-    /// `moved` is the counter rows a changed like moves, as (user, 1 if the liker, 1 if the
-    /// author): the liker's and the author's, one row when they are the same user, in id
-    /// order (the order every like and unlike locks them in). Each statement moves the
-    /// counters one way only, so the rows carry no sums to group: a like inserts (or adds)
-    /// its 0s and 1s, an unlike subtracts by who the row is. (PostgreSQL checks a row it
-    /// would insert before it finds the conflict, so an unlike cannot carry -1s in the
-    /// inserted row; a missing row starts at 0 either way.)
+    /// `moved` is what the changed rows add up to per user: likes given, likes received.
+    /// Every like and unlike takes its locks in one order: all its videos first, in id
+    /// order, before any like row is touched, then the users' counter rows in id order.
+    /// So crossing statements cannot deadlock, and a like racing a video's deletion waits
+    /// for it and then finds no video (`VideoStore.delete`). `moved` reads `counted`, so
+    /// the videos' counts move before any counter row is locked. An unlike carries its
+    /// sums in `moved`, not in the inserted row: PostgreSQL checks a row it would insert
+    /// before it finds the conflict, and negative counts fail the CHECK (a missing row
+    /// starts at 0 either way).
     private static func statement(change: String, sign: String, inserted: String, counters: String) -> String {
         """
-        WITH target AS (SELECT id, author_id FROM video.videos WHERE id = $1 FOR NO KEY UPDATE),
+        WITH input AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS i(video_id, user_id, position)),
+        target AS (SELECT id, author_id FROM video.videos WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE),
         changed AS (\(change)),
         counted AS (
-            UPDATE video.videos SET favorite_count = favorite_count \(sign) 1
-            WHERE id IN (SELECT video_id FROM changed) RETURNING author_id
+            UPDATE video.videos v SET favorite_count = v.favorite_count \(sign) c.likes
+            FROM (SELECT video_id, count(*) AS likes FROM changed GROUP BY video_id) c
+            WHERE v.id = c.video_id RETURNING v.author_id, c.likes
         ),
         moved AS (
-            SELECT m.user_id, m.is_liker::int AS likes, (m.user_id = c.author_id)::int AS liked
-            FROM counted c CROSS JOIN LATERAL (VALUES ($2::bigint, true), (c.author_id, false)) m(user_id, is_liker)
-            WHERE m.is_liker OR c.author_id <> $2
+            SELECT user_id, sum(likes)::bigint AS likes, sum(liked)::bigint AS liked FROM (
+                SELECT user_id, 1 AS likes, 0 AS liked FROM changed
+                UNION ALL SELECT author_id, 0, likes FROM counted
+            ) m GROUP BY user_id
         ),
         stats AS (
             INSERT INTO video.user_stats AS s (user_id, favorite_count, total_favorited)
             SELECT user_id, \(inserted) FROM moved ORDER BY user_id
             ON CONFLICT (user_id) DO UPDATE SET \(counters)
         )
-        SELECT author_id FROM target
+        SELECT t.author_id FROM input i LEFT JOIN target t ON t.id = i.video_id ORDER BY i.position
         """
     }
 
