@@ -44,9 +44,9 @@ public enum PoolError: Error, Equatable, Sendable {
 /// which takes the waiting batchable units together (`batched`): on two cores, eight
 /// statements in one pipeline cost the database and this process far less than eight
 /// threads and eight server processes woken for one statement each (measured: about a
-/// third more likes per second than eight eager workers). More workers join when a
-/// whole batch waits, so a slow unit delays the others at most until the queue is
-/// that long.
+/// third more likes per second than eight eager workers). More workers join when
+/// `queueWorthAWorker` units wait, so a slow unit delays the others at most until the
+/// queue is that long.
 ///
 /// The pool opens at most `maxConnections`, lazily, and reuses the most recently
 /// used one first. A connection that reports itself unhealthy after a unit of work
@@ -266,7 +266,7 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
             // otherwise the unit waits for a busy worker, which takes it with the
             // others waiting then, in one round trip.
             let active = busyWorkers + wakingWorkers
-            guard idleWorkers > wakingWorkers, active < eagerWorkers || jobs.count >= Self.maxBatch else {
+            guard idleWorkers > wakingWorkers, active < eagerWorkers || jobs.count >= Self.queueWorthAWorker else {
                 defer { sweepScheduled = true }
                 return .waiting(startsSweep: !sweepScheduled)
             }
@@ -381,8 +381,14 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
         }
     }
 
-    /// Units that share one round trip at most.
-    static var maxBatch: Int { 16 }
+    /// Units that share one round trip at most. Large, because a connection may run a
+    /// batch's writes as one transaction, even as one statement per kind (for PostgreSQL,
+    /// `MergedWrites`): then sixty likes wait for one WAL flush and run two statements.
+    static var maxBatch: Int { 64 }
+
+    /// Units waiting that wake another worker. Smaller than a batch: reads wait in the
+    /// queue only until this many have gathered, not until a whole batch has.
+    static var queueWorthAWorker: Int { 16 }
 
     private func giveBack(_ connection: Connection?) {
         locked {
