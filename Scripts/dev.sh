@@ -10,8 +10,10 @@
 #
 # Knobs (environment): DOUYIN_HTTP_PORT (gateway, default 8080), DOUYIN_BUILD
 # (release|debug, default release), DOUYIN_PG_PORT (55432), DOUYIN_REDIS_PORT
-# (56379), DOUYIN_MAX_UPLOAD_BYTES, DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS,
-# NIO_SINGLETON_GROUP_LOOP_COUNT (event loops per service, default a quarter of the cores).
+# (56379), DOUYIN_NO_BUILD=1 (start the executables as they are, e.g. binaries swapped
+# in for an A/B comparison, which a build would relink), DOUYIN_MAX_UPLOAD_BYTES,
+# DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS, NIO_SINGLETON_GROUP_LOOP_COUNT
+# (event loops per service, default a quarter of the cores).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -73,11 +75,13 @@ case "${1:-start}" in
         ensure_packages
         start_postgres "$LOCAL/postgres" "$PG_PORT"
         start_redis "$LOCAL/redis" "$REDIS_PORT"
-        log "building ($BUILD)"
-        # The service products only: test support is not part of a runnable build.
-        for svc in "${SERVICES[@]}"; do
-            (cd "$ROOT" && swift build -c "$BUILD" --product "douyin-$svc" 2>&1 | tail -n 1) >&2
-        done
+        if [ "${DOUYIN_NO_BUILD:-0}" != 1 ]; then
+            log "building ($BUILD)"
+            # The service products only: test support is not part of a runnable build.
+            for svc in "${SERVICES[@]}"; do
+                (cd "$ROOT" && swift build -c "$BUILD" --product "douyin-$svc" 2>&1 | tail -n 1) >&2
+            done
+        fi
         start_services
         url=$(wait_for_gateway)
         log "stack is up; logs in $LOGS; metrics of the gateway: http://127.0.0.1:${ADMIN_PORTS[gateway]}/metrics (Scripts/dev.sh status: all)"
