@@ -16,7 +16,8 @@ public final class Settings: Sendable {
 
     /// Variables the process reads itself, and those meant for the scripts that start it.
     static let otherVariables: Set<String> = [
-        "DOUYIN_MODE", "DOUYIN_CONFIG_DIR", "DOUYIN_BUILD", "DOUYIN_PG_FSYNC", "DOUYIN_PG_PORT", "DOUYIN_PACKAGES",
+        "DOUYIN_MODE", "DOUYIN_CONFIG_DIR", "DOUYIN_BUILD", "DOUYIN_NO_BUILD", "DOUYIN_PG_FSYNC", "DOUYIN_PG_PORT",
+        "DOUYIN_PACKAGES",
     ]
     /// Settings only some services read: a stack started with one environment for all
     /// gives every process these, and they are not typos there. (A test checks that every
