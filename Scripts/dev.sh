@@ -13,7 +13,8 @@
 # (56379), DOUYIN_NO_BUILD=1 (start the executables as they are, e.g. binaries swapped
 # in for an A/B comparison, which a build would relink), DOUYIN_MAX_UPLOAD_BYTES,
 # DOUYIN_PUBLIC_BASE_URL, DOUYIN_TOKEN_TTL_SECONDS, NIO_SINGLETON_GROUP_LOOP_COUNT
-# (event loops per service, default a quarter of the cores).
+# (event loops per process, default a quarter of the cores, the gateway half, at least
+# 1 and 2).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 

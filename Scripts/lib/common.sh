@@ -158,7 +158,7 @@ stop_redis() {
 # start_service BIN SVC RUN LOGS PG_PORT REDIS_PORT HTTP_PORT SECRET_FILE [ADMIN_PORT]: one service of the
 # stack in the background (its pid in RUN/SVC.pid, its log in LOGS/SVC.log, the previous
 # start's in LOGS/SVC.log.1), configured as on one node: RPC over Unix sockets in RUN, a
-# quarter of the cores as event loops.
+# quarter of the cores as event loops (the gateway half, at least two).
 start_service() {
     local bin="$1" svc="$2" run="$3" logs="$4" pg_port="$5" redis_port="$6" http_port="$7" secret_file="$8" admin_port="${9:-0}"
     mkdir -p "$run" "$logs"
@@ -172,8 +172,12 @@ start_service() {
         export DOUYIN_REDIS_PORT="$redis_port"
         # Five services, PostgreSQL and Redis share this machine: each service gets about a
         # quarter of the cores as event loops (NIO's default is one per core per process, and
-        # on a small machine the extra threads cost more in switching than they add).
-        export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))}"
+        # on a small machine the extra threads cost more in switching than they add). The
+        # gateway gets half of them, at least two: every request passes through it, and
+        # with one loop it is the first process to run out of time (benchmarks-reading.md).
+        local loops=$(( $(nproc) / 4 > 0 ? $(nproc) / 4 : 1 ))
+        [ "$svc" = gateway ] && loops=$(( $(nproc) / 2 > 2 ? $(nproc) / 2 : 2 ))
+        export NIO_SINGLETON_GROUP_LOOP_COUNT="${NIO_SINGLETON_GROUP_LOOP_COUNT:-$loops}"
         export DOUYIN_RPC_SOCKET_DIR="${DOUYIN_RPC_SOCKET_DIR:-$run}"
         DOUYIN_INTERNAL_SECRET="$(cat "$secret_file")"
         export DOUYIN_INTERNAL_SECRET
