@@ -16,14 +16,16 @@ struct UserContext: Sendable {
     let directory: UserDirectory
     let relations: Relations
 
+    /// - Parameter maxAge: how long users and list pages stay in memory at most, even
+    ///   while their versions hold (which bounds staleness if a version bump failed).
     init(
         profiles: any ProfileStoring, follows: any RelationStoring, versions: ContentVersions, sizes: CacheSizes,
-        videoStats: @escaping VideoStats, latestMessages: @escaping LatestMessages
+        maxAge: Duration = .seconds(5), videoStats: @escaping VideoStats, latestMessages: @escaping LatestMessages
     ) {
         self.profiles = profiles
         self.follows = follows
         directory = UserDirectory(
-            profiles: profiles, follows: follows, videoStats: videoStats, cache: UserCache(versions: versions, sizes: sizes)
+            profiles: profiles, follows: follows, videoStats: videoStats, cache: UserCache(versions: versions, sizes: sizes, maxAge: maxAge)
         )
         relations = Relations(
             store: follows,
@@ -31,7 +33,7 @@ struct UserContext: Sendable {
             directory: directory,
             latestMessages: latestMessages,
             versions: versions,
-            pages: RelationPages(versions: versions, maxPages: sizes.pages)
+            pages: RelationPages(versions: versions, maxAge: maxAge, maxPages: sizes.pages)
         )
     }
 }

@@ -23,6 +23,9 @@ struct RelationsTests {
         context = UserContext(
             profiles: tables, follows: tables,
             versions: ContentVersions(counters: counters, logger: Logger(label: "test")), sizes: CacheSizes(),
+            // What is read from memory depends on the versions alone, not on how long a
+            // loaded machine takes between two reads.
+            maxAge: .seconds(3600),
             videoStats: { ids in Dictionary(uniqueKeysWithValues: ids.map { ($0, UserVideoStats(workCount: $0, totalFavorited: $0 * 10)) }) },
             latestMessages: { _, peers in messages.withLockedValue { all in all.filter { peers.contains($0.key) } } }
         )
