@@ -1,4 +1,4 @@
-@testable import ChatService
+import ChatService
 import DouyinModels
 import DouyinPostgres
 import DouyinTestSupport
