@@ -24,13 +24,20 @@ public final class UserCache: Sendable {
         public var users: @Sendable ([UserID]) async throws -> [UserID: User]
         /// Which of the ids the viewer (first argument) follows.
         public var followed: @Sendable (UserID, [UserID]) async throws -> Set<UserID>
+        /// Everyone the viewer (first argument) follows, when that is at most the given
+        /// number of users; nil when more. Given, one load answers every follow flag of
+        /// the viewer while their version holds: each profile they open after the first,
+        /// each page of other users, costs no query.
+        public var everyoneFollowed: (@Sendable (UserID, Int) async throws -> Set<UserID>?)?
 
         public init(
             users: @escaping @Sendable ([UserID]) async throws -> [UserID: User],
-            followed: @escaping @Sendable (UserID, [UserID]) async throws -> Set<UserID>
+            followed: @escaping @Sendable (UserID, [UserID]) async throws -> Set<UserID>,
+            everyoneFollowed: (@Sendable (UserID, Int) async throws -> Set<UserID>?)? = nil
         ) {
             self.users = users
             self.followed = followed
+            self.everyoneFollowed = everyoneFollowed
         }
     }
 
@@ -144,6 +151,12 @@ public final class UserCache: Sendable {
     }
 
     private func loadFlags(_ lookup: ViewerFlags.Lookup, viewer: UserID, load: Loaders) async throws -> Set<UserID> {
+        if lookup.startsOver, let everyoneFollowed = load.everyoneFollowed,
+            let everyone = try await everyoneFollowed(viewer, follows.maxPerViewer)
+        {
+            follows.remember(lookup, all: everyone)
+            return everyone.intersection(lookup.unknown)
+        }
         let loaded = try await load.followed(viewer, lookup.unknown)
         follows.remember(lookup, holding: loaded)
         return loaded

@@ -60,6 +60,10 @@ struct StoreTests {
         let relations = RelationStore(db: db)
         #expect(try await relations.followed(by: 1, among: [2, 3, 99]) == [2])
         #expect(try await relations.followed(by: 2, among: [1, 3]) == [])
+        try await db.query("INSERT INTO users.follows (follower_id, followee_id) VALUES (\(Int64(1)), \(Int64(3)))")
+        #expect(try await relations.followees(of: 1, upTo: 2) == [2, 3])
+        #expect(try await relations.followees(of: 1, upTo: 1) == nil, "more than the limit")
+        #expect(try await relations.followees(of: 2, upTo: 1) == [])
         await db.shutdown()
     }
 }

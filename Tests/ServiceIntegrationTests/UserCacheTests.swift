@@ -20,6 +20,18 @@ struct UserCacheTests {
         let following = NIOLockedValueBox<Set<UserID>>([])
         let userLoads = NIOLockedValueBox<[[UserID]]>([])
         let flagLoads = NIOLockedValueBox<[[UserID]]>([])
+        let everyoneLoads = NIOLockedValueBox(0)
+
+        /// `loaders` that can also load everyone the viewer follows, up to a limit.
+        var loadersWithEveryone: UserCache.Loaders {
+            var loaders = self.loaders
+            loaders.everyoneFollowed = { _, limit in
+                self.everyoneLoads.withLockedValue { $0 += 1 }
+                let all = self.following.withLockedValue { $0 }
+                return all.count <= limit ? all : nil
+            }
+            return loaders
+        }
 
         var loaders: UserCache.Loaders {
             UserCache.Loaders(
@@ -101,6 +113,40 @@ struct UserCacheTests {
         #expect(after[b]?.isFollow == true)
         #expect(source.flagLoads.withLockedValue { $0.last } == [a, b])
         #expect(source.userLoads.withLockedValue { $0.count } == 1, "a, b and their counters did not change")
+        await redis.shutdown()
+    }
+
+    @Test func everyoneAViewerFollowsIsLoadedOnceForEveryProfileTheyOpen() async throws {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
+        let cache = UserCache(versions: versions)
+        let base = UserID.random(in: 1_000_000...9_000_000)
+        let (a, b, c, viewer) = (base, base + 1, base + 2, base + 3)
+        let source = Source()
+        source.following.withLockedValue { $0 = [a] }
+
+        for id in [a, b, c, a] {
+            let seen = try await cache.users([id], viewer: viewer, load: source.loadersWithEveryone)
+            #expect(seen[id]?.isFollow == (id == a))
+        }
+        #expect(source.everyoneLoads.withLockedValue { $0 } == 1 && source.flagLoads.withLockedValue { $0 }.isEmpty)
+
+        // The viewer follows c: their version moves, and everyone they follow is loaded again.
+        source.following.withLockedValue { $0 = [a, c] }
+        await versions.changed(users: [viewer])
+        let after = try await cache.users([b, c], viewer: viewer, load: source.loadersWithEveryone)
+        #expect(after[b]?.isFollow == false && after[c]?.isFollow == true)
+        #expect(source.everyoneLoads.withLockedValue { $0 } == 2)
+
+        // A viewer who follows more than a viewer's flags may hold: the ids asked, as before.
+        source.following.withLockedValue { $0 = Set((0..<600).map { base + 10 + $0 }).union([a]) }
+        await versions.changed(users: [viewer])
+        let many = try await cache.users([a, b], viewer: viewer, load: source.loadersWithEveryone)
+        #expect(many[a]?.isFollow == true && many[b]?.isFollow == false)
+        #expect(source.everyoneLoads.withLockedValue { $0 } == 3 && source.flagLoads.withLockedValue { $0 } == [[a, b]])
+        _ = try await cache.users([c], viewer: viewer, load: source.loadersWithEveryone)
+        #expect(source.everyoneLoads.withLockedValue { $0 } == 3, "the entry holds; only c is asked")
+        #expect(source.flagLoads.withLockedValue { $0.last } == [c])
         await redis.shutdown()
     }
 }

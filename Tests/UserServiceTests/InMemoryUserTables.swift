@@ -97,6 +97,13 @@ final class InMemoryUserTables: ProfileStoring, RelationStoring {
         tables.withLockedValue { tables in Set(ids.filter { tables.follows[Pair(follower: follower, followee: $0)] != nil }) }
     }
 
+    func followees(of follower: UserID, upTo limit: Int) async throws -> Set<UserID>? {
+        tables.withLockedValue { tables in
+            let all = Set(tables.follows.keys.filter { $0.follower == follower }.map(\.followee))
+            return all.count <= limit ? all : nil
+        }
+    }
+
     private func list(before: Int64?, limit: Int, _ rows: (Tables) -> [RelationEntry]) -> [RelationEntry] {
         tables.withLockedValue { tables in
             tables.listReads += 1

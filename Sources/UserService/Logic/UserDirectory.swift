@@ -7,7 +7,9 @@ import DouyinModels
 /// A constant number of round trips whatever the count: one Redis pipeline to
 /// check cached users and the viewer's follow flags, and for what is missing one
 /// query for profiles, one batch RPC for the video service's counters and one
-/// query for the follow flags.
+/// query for the follow flags: everyone the viewer follows, kept for their later
+/// questions too, or, for a viewer who follows too many for that, a second query
+/// for the ids asked.
 struct UserDirectory: Sendable {
     let profiles: any ProfileStoring
     let follows: any RelationStoring
@@ -39,7 +41,8 @@ struct UserDirectory: Sendable {
     private var loaders: UserCache.Loaders {
         UserCache.Loaders(
             users: { [profiles, videoStats] ids in try await Self.load(ids, profiles: profiles, videoStats: videoStats) },
-            followed: { [follows] viewer, ids in try await follows.followed(by: viewer, among: ids) }
+            followed: { [follows] viewer, ids in try await follows.followed(by: viewer, among: ids) },
+            everyoneFollowed: { [follows] viewer, limit in try await follows.followees(of: viewer, upTo: limit) }
         )
     }
 

@@ -85,6 +85,14 @@ public struct RelationStore: Sendable {
         ).rows.map { try $0.column(0, as: Int64.self) })
     }
 
+    /// Everyone `follower` follows, if that is at most `limit` users; nil when more.
+    public func followees(of follower: UserID, upTo limit: Int) async throws -> Set<UserID>? {
+        let ids = try await db.query(
+            "SELECT followee_id FROM users.follows WHERE follower_id = \(follower) LIMIT \(limit + 1)"
+        ).rows.map { try $0.column(0, as: Int64.self) }
+        return ids.count <= limit ? Set(ids) : nil
+    }
+
     private func entries(_ query: PostgresQuery) async throws -> [Entry] {
         try await db.query(query).rows.map { row in
             let (id, position) = try row.decode(Int64.self, Int64.self)

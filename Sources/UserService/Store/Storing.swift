@@ -28,6 +28,8 @@ public protocol RelationStoring: Sendable {
     /// Users who follow `user` and whom `user` follows.
     func friends(_ user: UserID, before: Int64?, limit: Int) async throws -> [RelationEntry]
     func followed(by follower: UserID, among ids: [UserID]) async throws -> Set<UserID>
+    /// Everyone `follower` follows, if that is at most `limit` users; nil when more.
+    func followees(of follower: UserID, upTo limit: Int) async throws -> Set<UserID>?
 }
 
 extension ProfileStore: ProfileStoring {}
