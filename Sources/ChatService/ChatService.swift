@@ -1,3 +1,4 @@
+import DouyinClients
 import DouyinHost
 import DouyinModels
 import DouyinWebSocket
@@ -13,6 +14,7 @@ public enum ChatService {
             let sockets = try WebSocketSettings(config.settings)
             let context = ChatContext(
                 store: MessageStore(db: try host.database()), sessions: sessions, delivery: feed,
+                versions: ContentVersions(redis: host.redis, logger: host.logger),
                 existing: { ids in try await users.call(UserRPC.Existing.self, .init(ids: ids)).ids },
                 knownUsers: config.cacheSizes.knownUsers, maxMessageBytes: sockets.maxFrameBytes
             )

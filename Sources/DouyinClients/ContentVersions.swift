@@ -3,7 +3,8 @@ import DouyinRedis
 import Logging
 
 /// Counters in Redis that say when cached pages and profiles went stale: one for
-/// the public feed, one per user, one per video (its comments).
+/// the public feed, one per user, one per video (its comments), one per
+/// conversation (its messages).
 ///
 /// Every write that changes what a feed page or a user's profile shows bumps
 /// them after it commits and before it answers. A cached item is valid only for
@@ -14,6 +15,7 @@ public struct ContentVersions: Sendable {
     static let feedKey = "douyin:feed:version"
     static func userKey(_ id: UserID) -> String { "douyin:user:\(id):version" }
     static func videoKey(_ id: Int64) -> String { "douyin:video:\(id):version" }
+    static func conversationKey(_ a: UserID, _ b: UserID) -> String { "douyin:conversation:\(min(a, b)):\(max(a, b)):version" }
 
     let counters: any VersionCounters
     let logger: Logger
@@ -52,6 +54,17 @@ public struct ContentVersions: Sendable {
         try await counters.read([Self.videoKey(id)])[0]
     }
 
+    /// The version of the conversation between two users (its messages); throws when Redis cannot say.
+    public func conversation(_ a: UserID, _ b: UserID) async throws -> Int64 {
+        try await counters.read([Self.conversationKey(a, b)])[0]
+    }
+
+    /// The Redis command that marks the conversation between two users stale, for the
+    /// chat service's delivery, which sends it in the same write as the message itself.
+    public static func conversationChanged(_ a: UserID, _ b: UserID) -> [any RedisArgument] {
+        ["INCR", conversationKey(a, b)]
+    }
+
     /// What an answer built at these versions holds for: the gateway may repeat it
     /// while they hold (`AnswerValidity`).
     public static func validity(
@@ -64,6 +77,11 @@ public struct ContentVersions: Sendable {
             versions: (feed.map { [$0] } ?? []) + users.map(\.value) + videos.map(\.value),
             maxAge: maxAge
         )
+    }
+
+    /// What an answer built at a conversation's version holds for.
+    public static func validity(conversationOf a: UserID, and b: UserID, version: Int64, maxAge: Duration) -> AnswerValidity {
+        AnswerValidity(keys: [conversationKey(a, b)], versions: [version], maxAge: maxAge)
     }
 
     /// Marks the feed, these users' profiles and these videos' comments stale. A failure is logged, not

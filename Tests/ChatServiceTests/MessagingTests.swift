@@ -1,7 +1,9 @@
+import DouyinClients
 import DouyinHTTP
 import DouyinModels
 import DouyinTestSupport
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import Testing
 @testable import ChatService
@@ -11,12 +13,14 @@ struct MessagingTests {
     let store = InMemoryMessages()
     let sessions = LiveSessions(outboxCapacity: 4)
     let delivery: LocalDelivery
+    let counters = InMemoryVersionCounters()
     let context: ChatContext
 
     init() {
         delivery = LocalDelivery(sessions: sessions)
         context = ChatContext(
             store: store, sessions: sessions, delivery: delivery,
+            versions: ContentVersions(counters: counters, logger: Logger(label: "test")),
             existing: { ids in ids.filter { (1...5).contains($0) } }, knownUsers: 100, maxMessageBytes: 1024
         )
     }
@@ -44,12 +48,31 @@ struct MessagingTests {
         for (from, to) in [(1, 2), (2, 1), (1, 2), (1, 3), (2, 1)] as [(UserID, UserID)] {
             sent.append(try await messaging.send(from: from, to: to, content: "\(from)->\(to)"))
         }
-        let conversation = try await messaging.conversation(of: 2, with: 1, preMessageTime: 0, page: Page()).items
+        let conversation = try await messaging.conversation(of: 2, with: 1, preMessageTime: 0, page: Page()).body.items
         #expect(conversation.map(\.content) == ["1->2", "2->1", "1->2", "2->1"])
         #expect(zip(conversation, conversation.dropFirst()).allSatisfy { $0.createTime < $1.createTime })
 
-        let later = try await messaging.conversation(of: 1, with: 2, preMessageTime: conversation[1].createTime, page: Page()).items
+        let later = try await messaging.conversation(of: 1, with: 2, preMessageTime: conversation[1].createTime, page: Page()).body.items
         #expect(later.map(\.id) == [conversation[2].id, conversation[3].id], "only what is newer than pre_msg_time")
+    }
+
+    /// A conversation answer names its conversation's version (either side asks the same
+    /// one), read before the messages: the gateway may repeat it while that holds.
+    @Test func aConversationAnswerNamesItsConversationsVersion() async throws {
+        let key = "douyin:conversation:1:2:version"
+        let empty = try await messaging.conversation(of: 2, with: 1, preMessageTime: 0, page: Page())
+        #expect(empty.body.items.isEmpty)
+        #expect(empty.validity?.keys == [key] && empty.validity?.versions == [0])
+
+        _ = try await messaging.send(from: 1, to: 2, content: "hi")
+        try await counters.increment([key])  // what the delivery does in Redis (DeliveryFeedRedisTests)
+        let after = try await messaging.conversation(of: 1, with: 2, preMessageTime: 0, page: Page())
+        #expect(after.body.items.map(\.content) == ["hi"] && after.validity?.versions == [1])
+
+        // Redis cannot say: the answer is built as usual and not repeated.
+        counters.unreadable = true
+        let unversioned = try await messaging.conversation(of: 1, with: 2, preMessageTime: 0, page: Page())
+        #expect(unversioned.body.items.count == 1 && unversioned.validity == nil)
     }
 
     @Test func pagesOfAConversationFollowTheCursor() async throws {
@@ -57,7 +80,7 @@ struct MessagingTests {
         var page = Page(limit: 3)
         var read: [String] = []
         while true {
-            let list = try await messaging.conversation(of: 1, with: 2, preMessageTime: 0, page: page)
+            let list = try await messaging.conversation(of: 1, with: 2, preMessageTime: 0, page: page).body
             read += list.items.map(\.content)
             guard !list.nextCursor.isEmpty else { break }
             page = try Page(RequestParameters(sources: [[("cursor", list.nextCursor), ("limit", "3")]]))
@@ -88,6 +111,6 @@ struct MessagingTests {
         var kept = 0
         while await frames.next() != nil { kept += 1 }
         #expect(kept == 4, "the outbox holds its capacity, then the socket ends")
-        #expect(try await messaging.conversation(of: 2, with: 1, preMessageTime: 0, page: Page()).items.count == 5, "history keeps every message")
+        #expect(try await messaging.conversation(of: 2, with: 1, preMessageTime: 0, page: Page()).body.items.count == 5, "history keeps every message")
     }
 }

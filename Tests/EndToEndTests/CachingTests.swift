@@ -219,6 +219,40 @@ extension EndToEnd {
             }
         }
 
+        /// Polls of a conversation are repeated from memory, yet each new message shows in
+        /// the next poll on either side, whichever chat instance stored it.
+        @Test func repeatedPollsShowEachNewMessageAtOnce() async throws {
+            try await withTwoInstances(of: .chat) { stack in
+                let api = stack.api
+                let ann = try await api.register("pollann")
+                let bob = try await api.register("pollbob")
+                func poll(_ viewer: TestAccount, _ peer: TestAccount) async throws -> [String] {
+                    let reply = try await api.get(
+                        "/douyin/message/chat/", [("to_user_id", peer.idString), ("token", viewer.token), ("pre_msg_time", "0")]
+                    )
+                    #expect(reply.isSuccess, "\(reply.text)")
+                    return (reply.json["message_list"] as? [[String: any Sendable]] ?? []).compactMap { $0["content"] as? String }
+                }
+                func send(_ from: TestAccount, _ to: TestAccount, _ text: String) async throws {
+                    let sent = try await api.post(
+                        "/douyin/message/action/", [("to_user_id", to.idString), ("action_type", "1"), ("content", text), ("token", from.token)]
+                    )
+                    #expect(sent.isSuccess, "\(sent.text)")
+                }
+                let before = try await repeatedByTheGateway(stack)
+                for _ in 0..<4 { #expect(try await poll(ann, bob).isEmpty) }
+                #expect(try await repeatedByTheGateway(stack) > before, "polls with nothing new are repeated")
+
+                for round in 1...4 {
+                    try await send(round % 2 == 0 ? ann : bob, round % 2 == 0 ? bob : ann, "m\(round)")
+                    let expected = (1...round).map { "m\($0)" }
+                    #expect(try await poll(ann, bob) == expected)
+                    #expect(try await poll(bob, ann) == expected)
+                    #expect(try await poll(ann, bob) == expected)
+                }
+            }
+        }
+
         func repeatedByTheGateway(_ stack: Stack) async throws -> Int {
             let admin = try #require(await stack.adminURLs(of: .gateway).first)
             let metrics = try await APIClient(baseURL: admin).get("/metrics").text

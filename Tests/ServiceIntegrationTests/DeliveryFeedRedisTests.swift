@@ -1,3 +1,4 @@
+import DouyinClients
 import DouyinModels
 import DouyinRedis
 import DouyinTestSupport
@@ -7,7 +8,8 @@ import Testing
 @testable import ChatService
 
 /// Live delivery against a real Redis: a chat process subscribes to the channels of
-/// the users it holds sockets of, and to no others.
+/// the users it holds sockets of, and to no others; each message moves its
+/// conversation's version.
 @Suite(.enabled(if: TestServers.enabled, TestServers.skipReason))
 struct DeliveryFeedRedisTests {
     /// How many connections listen on `user`'s channel.
@@ -39,9 +41,14 @@ struct DeliveryFeedRedisTests {
         })
         let outbox = sessions.open(for: connected)
         let message = Message(id: 1, toUserID: connected, fromUserID: absent, content: "hi", createTime: 1)
+        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
+        let before = try await versions.conversation(connected, absent)
         await feed.publish(message)
         var frames = outbox.frames.makeAsyncIterator()
         #expect(await frames.next() == DeliveryFeed.frame(message))
+        // The conversation's answers repeated until now expire, whichever side asks.
+        #expect(try await versions.conversation(absent, connected) == before + 1)
+        #expect(try await versions.conversation(connected, reconnecting) == 0)
         #expect(try await listeners(of: absent, redis) == 0)
 
         // A channel stays while its user has a socket here, and for a while after the last one closed.

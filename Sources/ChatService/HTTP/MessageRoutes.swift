@@ -26,7 +26,7 @@ struct MessageRoutes {
             let peer = try context.params.id("to_user_id")
             let preMessageTime = try context.params.optionalInt64("pre_msg_time") ?? 0
             let page = try Page(context.params)
-            return APIResponse(try await messaging.conversation(of: user, with: peer, preMessageTime: preMessageTime, page: page))
+            return try await messaging.conversation(of: user, with: peer, preMessageTime: preMessageTime, page: page)
         }
     }
 }

@@ -1,11 +1,15 @@
+import DouyinClients
 import DouyinModels
 import DouyinRedis
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// Carries a stored message to the live sockets of its recipient, wherever they are connected.
-/// Best effort: a failure is logged, never thrown (the message is stored already).
+/// Announces a stored message: moves its conversation's version (`ContentVersions`), so
+/// answers of the conversation repeated from memory expire, and carries it to the live
+/// sockets of its recipient, wherever they are connected. Best effort: a failure is
+/// logged, never thrown (the message is stored already; repeated answers also expire
+/// on their own).
 public protocol MessagePublishing: Sendable {
     func publish(_ message: Message) async
 
@@ -52,11 +56,18 @@ public struct DeliveryFeed: Service, MessagePublishing {
         return UserID(channel.dropFirst(channelPrefix.count))
     }
 
+    /// One write to Redis, the version first: on one server, a client that hears the message
+    /// and asks for the conversation at once already misses the answers repeated until then
+    /// (on a cluster the two commands may go to different nodes).
     public func publish(_ message: Message) async {
         do {
-            try await redis.send("PUBLISH", Self.channel(of: message.toUserID), Self.frame(message))
+            let replies = try await redis.pipeline([
+                ContentVersions.conversationChanged(message.fromUserID, message.toUserID),
+                ["PUBLISH", Self.channel(of: message.toUserID), Self.frame(message)],
+            ])
+            for case .error(let reason) in replies { throw RedisError.reply(reason) }
         } catch {
-            logger.warning("cannot publish a message for live delivery", metadata: ["error": "\(error)"])
+            logger.warning("cannot announce a message (version, live delivery)", metadata: ["error": "\(error)"])
         }
     }
 
