@@ -106,29 +106,6 @@ struct VersionedCacheTests {
         #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)
     }
 
-    @Test func everythingTheFactHoldsForAnswersEveryIdUntilTheVersionMoves() {
-        let flags = ViewerFlags(name: "test", maxPerViewer: 2)
-        let first = flags.lookup(viewer: 1, version: 5, ids: [2])
-        #expect(first.startsOver)
-        flags.remember(first, all: [2, 4])
-        let later = flags.lookup(viewer: 1, version: 5, ids: [2, 3, 4, 9])
-        #expect(later.set == [2, 4] && later.unknown.isEmpty && !later.startsOver)
-        // Facts about some ids, loaded by a lookup that raced the full load, leave it whole.
-        flags.remember(first, holding: [2])
-        #expect(flags.lookup(viewer: 1, version: 5, ids: [4, 9]).set == [4])
-        #expect(flags.lookup(viewer: 1, version: 6, ids: [2]).startsOver)
-        // More ids than a viewer may keep: facts about the asked ids only.
-        let many = flags.lookup(viewer: 2, version: 5, ids: [1, 2])
-        flags.remember(many, all: [1, 3, 5])
-        let after = flags.lookup(viewer: 2, version: 5, ids: [1, 2, 3])
-        #expect(after.set == [1] && after.unknown == [3])
-        // Without a version nothing is kept, and nothing is worth loading in full.
-        let unversioned = flags.lookup(viewer: 3, version: nil, ids: [1])
-        #expect(!unversioned.startsOver)
-        flags.remember(unversioned, all: [1])
-        #expect(flags.lookup(viewer: 3, version: 5, ids: [1]).unknown == [1])
-    }
-
     @Test func entriesExpire() async throws {
         let cache = VersionedCache<Int, Int>(name: "test", maxAge: .milliseconds(50))
         #expect(try await cache.value(for: 1, version: 1) { 5 } == 5)

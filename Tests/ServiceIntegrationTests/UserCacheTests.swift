@@ -48,15 +48,20 @@ struct UserCacheTests {
         }
     }
 
+    /// A cache over the test Redis, its versions, and the client to shut down.
+    func onTestRedis() throws -> (UserCache, ContentVersions, RedisClient) {
+        let redis = RedisClient(try TestServers.redisConfiguration())
+        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
+        return (UserCache(versions: versions), versions, redis)
+    }
+
     func followerCount(_ answer: ValidatedAnswer) throws -> Int? {
         let json = try JSONSerialization.jsonObject(with: Data(answer.encoded.bytes.readableBytesView)) as? [String: Any]
         return (json?["user"] as? [String: Any])?["follower_count"] as? Int
     }
 
     @Test func encodedAnswersFollowTheUsersVersion() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
-        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserCache(versions: versions)
+        let (cache, versions, redis) = try onTestRedis()
         let id = UserID.random(in: 1_000_000...9_000_000)
         let source = Source()
 
@@ -83,9 +88,7 @@ struct UserCacheTests {
     }
 
     @Test func oneEntryPerUserServesEveryViewerWithTheirOwnFollowFlags() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
-        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserCache(versions: versions)
+        let (cache, versions, redis) = try onTestRedis()
         let base = UserID.random(in: 1_000_000...9_000_000)
         let (a, b, viewer, other) = (base, base + 1, base + 2, base + 3)
         let source = Source()
@@ -117,9 +120,7 @@ struct UserCacheTests {
     }
 
     @Test func everyoneAViewerFollowsIsLoadedOnceForEveryProfileTheyOpen() async throws {
-        let redis = RedisClient(try TestServers.redisConfiguration())
-        let versions = ContentVersions(redis: redis, logger: Logger(label: "test"))
-        let cache = UserCache(versions: versions)
+        let (cache, versions, redis) = try onTestRedis()
         let base = UserID.random(in: 1_000_000...9_000_000)
         let (a, b, c, viewer) = (base, base + 1, base + 2, base + 3)
         let source = Source()
