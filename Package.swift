@@ -156,7 +156,8 @@ let package = Package(
         .target(
             name: "DouyinClients",
             dependencies: [
-                "DouyinModels", "DouyinRedis", "DouyinCaching", "DouyinRPC", "DouyinIdentity", "DouyinHTTP", nioLocks, log,
+                "DouyinModels", "DouyinRedis", "DouyinCaching", "DouyinRPC", "DouyinIdentity", "DouyinHTTP", "DouyinNIO", nioCore, nioPosix,
+                nioLocks, log,
             ],
             swiftSettings: swiftSettings
         ),
@@ -260,7 +261,9 @@ let package = Package(
         ),
         .testTarget(name: "DouyinModelsTests", dependencies: ["DouyinModels", "DouyinRPC", nioCore, httpTypes]),
         .testTarget(name: "DouyinObservabilityTests", dependencies: ["DouyinObservability", "DouyinModels", log, nioPosix]),
-        .testTarget(name: "DouyinCachingTests", dependencies: ["DouyinCaching", "DouyinClients", "DouyinModels", nioLocks]),
+        .testTarget(
+            name: "DouyinCachingTests", dependencies: ["DouyinCaching", "DouyinClients", "DouyinModels", "DouyinNIO", nioCore, nioPosix, nioLocks]
+        ),
         .testTarget(
             name: "DouyinDiscoveryTests",
             dependencies: ["DouyinDiscovery", "DouyinModels", "DouyinRedis", "DouyinTestSupport", log, serviceLifecycle]

@@ -20,8 +20,9 @@ public struct ContentVersions: Sendable {
     let counters: any VersionCounters
     let logger: Logger
 
+    /// Bumps of one event-loop turn leave together (`CoalescingVersionCounters`).
     public init(redis: RedisClient, logger: Logger) {
-        self.init(counters: RedisVersionCounters(redis: redis), logger: logger)
+        self.init(counters: CoalescingVersionCounters(RedisVersionCounters(redis: redis)), logger: logger)
     }
 
     /// - Parameter counters: where the counters live (Redis in the services; memory in unit tests).
