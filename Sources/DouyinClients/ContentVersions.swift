@@ -63,7 +63,7 @@ public struct ContentVersions: Sendable {
     /// The Redis command that marks the conversation between two users stale, for the
     /// chat service's delivery, which sends it in the same write as the message itself.
     public static func conversationChanged(_ a: UserID, _ b: UserID) -> [any RedisArgument] {
-        ["INCR", conversationKey(a, b)]
+        RedisVersionCounters.incrementCommand(conversationKey(a, b))
     }
 
     /// What an answer built at these versions holds for: the gateway may repeat it

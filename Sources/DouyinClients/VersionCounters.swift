@@ -25,6 +25,11 @@ public struct RedisVersionCounters: VersionCounters {
     }
 
     public func increment(_ keys: [String]) async throws {
-        _ = try await redis.pipeline(keys.map { ["INCR", $0] })
+        _ = try await redis.pipeline(keys.map(Self.incrementCommand))
+    }
+
+    /// The command that moves one counter, for callers that send it in a pipeline of their own.
+    public static func incrementCommand(_ key: String) -> [any RedisArgument] {
+        ["INCR", key]
     }
 }
