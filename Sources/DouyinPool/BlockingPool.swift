@@ -383,7 +383,7 @@ private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendab
 
     /// Units that share one round trip at most. Large, because a connection may run a
     /// batch's writes as one transaction, even as one statement per kind (for PostgreSQL,
-    /// `MergedWrites`): then sixty likes wait for one WAL flush and run two statements.
+    /// `MergedWrites`): then sixty likes and unlikes wait for one WAL flush and run one statement.
     static var maxBatch: Int { 64 }
 
     /// Units waiting that wake another worker. Smaller than a batch: reads wait in the

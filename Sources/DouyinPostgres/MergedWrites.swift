@@ -4,7 +4,8 @@
 ///
 /// Much of a small write's cost is per statement (executor start-up, opening the
 /// tables' indexes, one result each in this process), not per row: in pgbench, ten likes
-/// as one like and one unlike statement cost about a quarter less CPU than ten statements.
+/// as two statements (likes, unlikes) cost about a quarter less CPU than ten statements,
+/// and as one (`FavoriteStore.setLikes`) about a sixth less again.
 struct MergedWrites {
     private(set) var statements: [PostgresQuery] = []
     /// The writes each statement stands for (positions in the group), in order.

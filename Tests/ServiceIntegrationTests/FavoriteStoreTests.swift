@@ -56,7 +56,8 @@ struct FavoriteStoreTests {
 
     /// One statement over many rows, as likes and unlikes waiting together run: a self-like,
     /// likes crossing on one video, a repeat, a pair given twice, a missing video, an unlike
-    /// that removes a like and one that finds none.
+    /// that removes a like and one that finds none, and pairs liked and unliked in the same
+    /// statement, which end as their last row says.
     @Test func oneStatementOverManyRowsMovesEachCounterByItsOwnChanges() async throws {
         let db = try await TestServers.migratedDatabase(schema: "video", folder: "video")
         let videos = VideoStore(db: db)
@@ -72,21 +73,22 @@ struct FavoriteStoreTests {
         _ = try await favorites.set(liked: true, user: 3, video: v2)
         _ = try await favorites.set(liked: true, user: 6, video: v2)
 
-        func run(_ statement: String, _ pairs: [(user: Int64, video: Int64)]) async throws -> [Int64?] {
-            let query = PostgresQuery(unsafeSQL: statement, parameters: [pairs.map(\.video).postgresText, pairs.map(\.user).postgresText])
-            return try await db.write(query).decode(Int64?.self)
-        }
-        let liked = try await run(FavoriteStore.like, [(1, v1), (3, v1), (4, v1), (3, v2), (5, 987_654), (4, v1)])
-        #expect(liked == [1, 1, 1, 2, nil, 1])
-        let unliked = try await run(FavoriteStore.unlike, [(6, v2), (4, v2), (6, v2)])
-        #expect(unliked == [2, 2, 2])
+        let rows: [(user: Int64, video: Int64, liked: Bool)] = [
+            (1, v1, true), (3, v1, true), (4, v1, true), (3, v2, true), (5, 987_654, true), (4, v1, true),
+            (6, v2, false), (4, v2, false), (6, v2, false),
+            (7, v1, true), (7, v1, false), (3, v2, false), (3, v2, true),
+        ]
+        let likedArray = "{" + rows.map { $0.liked ? "t" : "f" }.joined(separator: ",") + "}"
+        let query = PostgresQuery(unsafeSQL: FavoriteStore.setLikes, parameters: [rows.map(\.video).postgresText, rows.map(\.user).postgresText, likedArray])
+        let authors = try await db.write(query).decode(Int64?.self)
+        #expect(authors == [1, 1, 1, 2, nil, 1, 2, 2, 2, 1, 1, 2, 2])
 
         let counts = try await db.query("SELECT id, favorite_count FROM video.videos ORDER BY id").decode(Int64.self, Int64.self)
-        #expect(counts.map(\.1) == [3, 1], "v1: users 1, 3 and 4; v2: user 3 (user 6 took theirs back)")
+        #expect(counts.map(\.1) == [3, 1], "v1: users 1, 3 and 4 (user 7 took theirs back); v2: user 3 (so did user 6)")
         let stats = try await db.query("""
             SELECT user_id, favorite_count, total_favorited FROM video.user_stats ORDER BY user_id
             """).decode(Int64.self, Int64.self, Int64.self)
-        #expect(stats.map { [$0.0, $0.1, $0.2] } == [[1, 1, 3], [2, 0, 1], [3, 2, 0], [4, 1, 0], [6, 0, 0]])
+        #expect(stats.map { [$0.0, $0.1, $0.2] } == [[1, 1, 3], [2, 0, 1], [3, 2, 0], [4, 1, 0], [6, 0, 0]], "user 7's like and unlike wrote nothing")
         await db.shutdown()
     }
 }
