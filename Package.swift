@@ -174,7 +174,7 @@ let package = Package(
         .target(
             name: "DouyinHost",
             dependencies: [
-                "DouyinModels", "DouyinPostgres", "DouyinRedis", "DouyinObservability", "DouyinDiscovery", "DouyinCaching",
+                "DouyinModels", "DouyinPool", "DouyinPostgres", "DouyinRedis", "DouyinObservability", "DouyinDiscovery", "DouyinCaching",
                 "DouyinRPC", "DouyinIdentity", "DouyinHTTP", "DouyinClients",
                 hummingbird, hummingbirdCore, nioCore, nioPosix, nioLocks, log, metrics, serviceLifecycle,
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,6 +3,7 @@ import DouyinCaching
 import DouyinHTTP
 import DouyinModels
 import DouyinObservability
+import DouyinPool
 import DouyinPostgres
 import DouyinRedis
 import Foundation
@@ -94,7 +95,8 @@ public struct DouyinConfig: Sendable {
                 rootCertificate: try settings.readableFile("postgres.ssl_root_cert"),
                 certificate: try settings.readableFile("postgres.ssl_cert"),
                 key: try settings.readableFile("postgres.ssl_key")
-            )
+            ),
+            writeLinger: try Self.writeLinger(settings)
         )
         let redisUsername = settings.string("redis.username")
         redis = RedisConfiguration(
@@ -151,6 +153,14 @@ public struct DouyinConfig: Sendable {
 extension DouyinConfig {
     /// The first non-loopback IPv4 address, for `advertise_host: auto` in containers,
     /// where other services reach this process by its own address.
+    /// `postgres.write_linger_us` (0 = off) and `postgres.write_linger_when_waiting`.
+    private static func writeLinger(_ settings: Settings) throws -> BatchLinger? {
+        let defaults = PostgresConfiguration.defaultWriteLinger
+        let window = try settings.int("postgres.write_linger_us", default: defaults.map { Int($0.window / .microseconds(1)) } ?? 0, in: 0...100_000)
+        let waiting = try settings.int("postgres.write_linger_when_waiting", default: defaults?.whenWaiting ?? 8, in: 2...64)
+        return window == 0 ? nil : BatchLinger(window: .microseconds(window), whenWaiting: waiting)
+    }
+
     static func firstNonLoopbackIPv4() -> String? {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return nil }

@@ -46,7 +46,9 @@ public enum PoolError: Error, Equatable, Sendable {
 /// threads and eight server processes woken for one statement each (measured: about a
 /// third more likes per second than eight eager workers). More workers join when
 /// `queueWorthAWorker` units wait, so a slow unit delays the others at most until the
-/// queue is that long.
+/// queue is that long. Under load a batch of units that linger (writes) may wait a
+/// little for more (`BatchLinger`); meanwhile the queue is that batch's, and other
+/// units wait at most that long more.
 ///
 /// The pool opens at most `maxConnections`, lazily, and reuses the most recently
 /// used one first. A connection that reports itself unhealthy after a unit of work
@@ -66,6 +68,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
         maxConnections: Int,
         acquireTimeout: Duration = .seconds(5),
         eagerWorkers: Int = 1,
+        linger: BatchLinger? = nil,
         connect: @escaping @Sendable () throws -> Connection
     ) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
@@ -73,7 +76,7 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.connect = connect
-        let queue = WorkQueue<Connection>(permits: maxConnections, eagerWorkers: max(1, eagerWorkers))
+        let queue = WorkQueue<Connection>(permits: maxConnections, eagerWorkers: max(1, eagerWorkers), linger: linger)
         self.queue = queue
         self.threads = NIOThreadPool(numberOfThreads: maxConnections)
         threads.start()
@@ -149,35 +152,13 @@ public final class BlockingPool<Connection: BlockingConnection>: @unchecked Send
     }
 }
 
-/// One unit of work: run on a worker with a connection, or `fail`; exactly one of them, once.
-private struct Job<Connection> {
-    enum Work {
-        /// A closure with the connection to itself; what it returns finishes the unit
-        /// (called once the connection is back in the pool, so the caller's next unit can have it).
-        case alone((Connection, _ fresh: Bool) -> () -> Void)
-        /// An item that may share a round trip with other batched units; `run` runs
-        /// any such items (of this pool, so of the same type) and finishes each unit.
-        case batched(item: Any, finish: (Result<Any, any Error>) -> Void, run: BatchRunner<Connection>)
-    }
-
-    let id: UInt64
-    /// When the unit fails with `PoolError.acquireTimeout` if no worker has taken it.
-    let deadline: NIODeadline
-    let work: Work
-    let fail: (any Error) -> Void
-
-    var isBatched: Bool {
-        if case .batched = work { return true }
-        return false
-    }
-}
-
-private typealias BatchRunner<Connection> = (_ items: [Any], Connection, _ fresh: Bool) -> [Result<Any, any Error>]
-
 extension BlockingPool where Connection: BatchingConnection {
     /// Runs `item` on one of the pool's threads, in one round trip with the other
     /// batched units waiting when a worker comes to it (at most `maxBatch`).
-    public func batched(_ item: Connection.BatchItem) async throws -> Connection.BatchOutput {
+    ///
+    /// `lingers`: under load, the worker may hold the batch back for the pool's
+    /// `BatchLinger` window, so more units share it (for writes that commit together).
+    public func batched(_ item: Connection.BatchItem, lingers: Bool = false) async throws -> Connection.BatchOutput {
         let id = queue.nextID()
         let run: BatchRunner<Connection> = { items, connection, fresh in
             // Every batched unit of this pool carries a `Connection.BatchItem`.
@@ -188,6 +169,7 @@ extension BlockingPool where Connection: BatchingConnection {
                 let job = Job<Connection>(
                     id: id,
                     deadline: .now() + TimeAmount(acquireTimeout),
+                    lingers: lingers,
                     work: .batched(item: item, finish: { continuation.resume(with: $0.map { $0 as! Connection.BatchOutput }) }, run: run),
                     fail: { continuation.resume(throwing: $0) }
                 )
@@ -195,205 +177,6 @@ extension BlockingPool where Connection: BatchingConnection {
             }
         } onCancel: {
             queue.remove(id)?.fail(CancellationError())
-        }
-    }
-}
-
-private enum EnqueueOutcome {
-    /// An idle worker was woken for it.
-    case taken
-    /// Every worker is busy: it waits its turn. `startsSweep`: no expiry sweep is
-    /// scheduled, and the caller must schedule one for this unit's deadline.
-    case waiting(startsSweep: Bool)
-    case shutDown
-}
-
-/// The queue of units and the idle connections, under one mutex; workers sleep on its condition.
-private final class WorkQueue<Connection: BlockingConnection>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var jobs = CircularBuffer<Job<Connection>>()
-    private var idleConnections: [Connection] = []
-    /// Connections that may still be opened.
-    private var permits: Int
-    private var idleWorkers = 0
-    /// Idle workers signalled and not awake yet.
-    private var wakingWorkers = 0
-    /// Workers put to work at once before units queue (and batch) behind them.
-    private let eagerWorkers: Int
-    private var busyWorkers = 0
-    private var lastID: UInt64 = 0
-    private var isShutDown = false
-    /// An expiry sweep is scheduled (`BlockingPool.scheduleSweep`).
-    private var sweepScheduled = false
-
-    init(permits: Int, eagerWorkers: Int) {
-        self.permits = permits
-        self.eagerWorkers = eagerWorkers
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
-
-    var usage: (open: Int, leased: Int, waiting: Int) {
-        locked { (idleConnections.count + busyWorkers, busyWorkers, jobs.count) }
-    }
-
-    func nextID() -> UInt64 {
-        locked {
-            lastID += 1
-            return lastID
-        }
-    }
-
-    func enqueue(_ job: Job<Connection>) -> EnqueueOutcome {
-        locked {
-            if isShutDown { return .shutDown }
-            jobs.append(job)
-            // Another worker only while few are busy, or when a batch's worth waits:
-            // otherwise the unit waits for a busy worker, which takes it with the
-            // others waiting then, in one round trip.
-            let active = busyWorkers + wakingWorkers
-            guard idleWorkers > wakingWorkers, active < eagerWorkers || jobs.count >= Self.queueWorthAWorker else {
-                defer { sweepScheduled = true }
-                return .waiting(startsSweep: !sweepScheduled)
-            }
-            wakingWorkers += 1
-            pthread_cond_signal(condition)
-            return .taken
-        }
-    }
-
-    /// Takes out the units due by `now`; returns them (to fail) and the deadline of the
-    /// oldest one left, when the sweep must come back (else it stops until a unit waits again).
-    func expire(dueBy now: NIODeadline) -> (expired: [Job<Connection>], next: NIODeadline?) {
-        locked {
-            var expired: [Job<Connection>] = []
-            while let first = jobs.first, first.deadline <= now {
-                expired.append(jobs.removeFirst())
-            }
-            let next = jobs.first?.deadline
-            sweepScheduled = next != nil
-            return (expired, next)
-        }
-    }
-
-    /// Takes a unit out of the queue before a worker does (cancellation).
-    func remove(_ id: UInt64) -> Job<Connection>? {
-        locked {
-            guard let index = jobs.firstIndex(where: { $0.id == id }) else { return nil }
-            return jobs.remove(at: index)
-        }
-    }
-
-    /// Stops taking units; returns those still queued (to fail) and wakes every worker.
-    func shutDown() -> [Job<Connection>] {
-        locked {
-            isShutDown = true
-            defer { jobs.removeAll() }
-            pthread_cond_broadcast(condition)
-            return Array(jobs)
-        }
-    }
-
-    /// A worker's life: take the next unit (or batch of units), run it with a connection, give the connection back.
-    func work(connect: () throws -> Connection) {
-        while let (jobs, connection) = next() {
-            var leased = connection
-            let finish: () -> Void
-            do {
-                let fresh = leased == nil
-                if leased == nil { leased = try connect() }
-                finish = Self.run(jobs, on: leased!, fresh: fresh)
-            } catch {
-                finish = { for job in jobs { job.fail(error) } }
-            }
-            if let unhealthy = leased, !unhealthy.isHealthy {
-                unhealthy.close()
-                leased = nil
-            }
-            giveBack(leased)
-            finish()
-        }
-        // Shut down: this worker closes what is idle by the time it leaves.
-        for connection in locked({ () -> [Connection] in
-            defer { idleConnections.removeAll() }
-            return idleConnections
-        }) {
-            connection.close()
-        }
-    }
-
-    /// Runs the work; returns what finishes its units.
-    private static func run(_ jobs: [Job<Connection>], on connection: Connection, fresh: Bool) -> () -> Void {
-        switch jobs[0].work {
-        case .alone(let body):
-            return body(connection, fresh)
-        case .batched(_, _, let runBatch):
-            var items: [Any] = []
-            var finishes: [(Result<Any, any Error>) -> Void] = []
-            for job in jobs {
-                guard case .batched(let item, let finish, _) = job.work else { continue }
-                items.append(item)
-                finishes.append(finish)
-            }
-            let results = runBatch(items, connection, fresh)
-            precondition(results.count == finishes.count, "a batch must answer every item")
-            return { for (finish, result) in zip(finishes, results) { finish(result) } }
-        }
-    }
-
-    /// Blocks until there is work or the pool shuts down (nil). The work is one unit,
-    /// or a batched unit with the batched units queued right behind it; the connection
-    /// is an idle one, or nil with a permit to open one.
-    private func next() -> ([Job<Connection>], Connection?)? {
-        locked {
-            while jobs.isEmpty && !isShutDown {
-                idleWorkers += 1
-                pthread_cond_wait(condition, mutex)
-                idleWorkers -= 1
-                if wakingWorkers > 0 { wakingWorkers -= 1 }
-            }
-            guard !isShutDown, let first = jobs.popFirst() else { return nil }
-            var taken = [first]
-            if first.isBatched {
-                while taken.count < Self.maxBatch, let following = jobs.first, following.isBatched {
-                    taken.append(jobs.removeFirst())
-                }
-            }
-            busyWorkers += 1
-            if let connection = idleConnections.popLast() { return (taken, connection) }
-            // Each worker holds at most one connection, so with one worker per permit there is always one.
-            permits -= 1
-            return (taken, nil)
-        }
-    }
-
-    /// Units that share one round trip at most. Large, because a connection may run a
-    /// batch's writes as one transaction, even as one statement per kind (for PostgreSQL,
-    /// `MergedWrites`): then sixty likes and unlikes wait for one WAL flush and run one statement.
-    static var maxBatch: Int { 64 }
-
-    /// Units waiting that wake another worker. Smaller than a batch: reads wait in the
-    /// queue only until this many have gathered, not until a whole batch has.
-    static var queueWorthAWorker: Int { 16 }
-
-    private func giveBack(_ connection: Connection?) {
-        locked {
-            busyWorkers -= 1
-            if let connection { idleConnections.append(connection) } else { permits += 1 }
         }
     }
 }

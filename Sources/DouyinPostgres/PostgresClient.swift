@@ -9,13 +9,24 @@ public struct PostgresConfiguration: Sendable {
     public var maxConnections: Int
     public var acquireTimeout: Duration
     public var tls: PostgresTLS
+    /// How long, under load, a group of writes waits for more to commit with it (`write`).
+    public var writeLinger: BatchLinger?
 
-    public init(conninfo: String, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5), tls: PostgresTLS = .init()) {
+    public init(
+        conninfo: String, maxConnections: Int = 8, acquireTimeout: Duration = .seconds(5), tls: PostgresTLS = .init(),
+        writeLinger: BatchLinger? = Self.defaultWriteLinger
+    ) {
         self.conninfo = conninfo
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.tls = tls
+        self.writeLinger = writeLinger
     }
+
+    /// Once 8 writes wait when a worker comes to them, it waits up to 0.4 ms more before
+    /// their group starts. Measured on the like row (two cores, 64 clients): about a third
+    /// less database CPU per like and a tenth less in the service.
+    public static let defaultWriteLinger: BatchLinger? = BatchLinger(window: .microseconds(400), whenWaiting: 8)
 
     /// What libpq is given: a connect timeout the connection string may change, then
     /// the string, then the TLS settings, which win over the same words in the string.
@@ -70,7 +81,8 @@ public final class PostgresClient: Sendable {
         self.pool = BlockingPool(
             name: "postgres",
             maxConnections: configuration.maxConnections,
-            acquireTimeout: configuration.acquireTimeout
+            acquireTimeout: configuration.acquireTimeout,
+            linger: configuration.writeLinger
         ) { [statements] in
             try PostgresConnection(parameters, statements: statements, writeGroups: writeGroups)
         }
@@ -132,7 +144,7 @@ public final class PostgresClient: Sendable {
 
     private func batched(_ item: PostgresBatchItem) async throws -> PostgresResult {
         do {
-            return try await pool.batched(item)
+            return try await pool.batched(item, lingers: item.commitsWithOthers)
         } catch is IdleConnectionDied {
             logger.info("postgres connection died while idle; retrying on a new one")
             return try await pool.withConnection { connection, _ in try connection.query(item.query) }
