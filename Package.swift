@@ -287,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DouyinHostTests",
-            dependencies: ["DouyinHost", "DouyinModels", "DouyinPostgres", "DouyinTestSupport", nioCore, nioPosix, nioLocks, serviceLifecycle, log]
+            dependencies: ["DouyinHost", "DouyinModels", "DouyinPool", "DouyinPostgres", "DouyinTestSupport", nioCore, nioPosix, nioLocks, serviceLifecycle, log]
         ),
         .testTarget(
             name: "UserServiceTests",

@@ -1,5 +1,6 @@
 import DouyinHost
 import DouyinModels
+import DouyinPool
 import DouyinPostgres
 import Foundation
 import Testing
@@ -36,6 +37,15 @@ struct ConfigTests {
         let config = try await load(["DOUYIN_HTTP_PORT": "9090", "DOUYIN_LOG_LEVEL": "debug", "DOUYIN_CACHE_PAGES": "7"])
         #expect(config.httpPort == 9090 && config.logLevel == "debug" && config.cacheSizes.pages == 7)
         #expect(config.redis.port == 56379, "from manifest/config/dev.yaml, a YAML number")
+    }
+
+    /// Write groups linger by default; 0 turns it off; a bad value stops the start.
+    @Test func theWriteLingerDefaultsOnAndCanBeTurnedOff() async throws {
+        #expect(try await load([:]).postgres.writeLinger == BatchLinger(window: .microseconds(400), whenWaiting: 8))
+        let tuned = try await load(["DOUYIN_POSTGRES_WRITE_LINGER_US": "250", "DOUYIN_POSTGRES_WRITE_LINGER_WHEN_WAITING": "4"])
+        #expect(tuned.postgres.writeLinger == BatchLinger(window: .microseconds(250), whenWaiting: 4))
+        #expect(try await load(["DOUYIN_POSTGRES_WRITE_LINGER_US": "0"]).postgres.writeLinger == nil)
+        await #expect(throws: (any Error).self) { try await load(["DOUYIN_POSTGRES_WRITE_LINGER_WHEN_WAITING": "1"]) }
     }
 
     /// The TLS settings override the same words in the URL (libpq keeps the last value).
