@@ -151,16 +151,16 @@ public struct DouyinConfig: Sendable {
 }
 
 extension DouyinConfig {
-    /// The first non-loopback IPv4 address, for `advertise_host: auto` in containers,
-    /// where other services reach this process by its own address.
     /// `postgres.write_linger_us` (0 = off) and `postgres.write_linger_when_waiting`.
     private static func writeLinger(_ settings: Settings) throws -> BatchLinger? {
         let defaults = PostgresConfiguration.defaultWriteLinger
-        let window = try settings.int("postgres.write_linger_us", default: defaults.map { Int($0.window / .microseconds(1)) } ?? 0, in: 0...100_000)
-        let waiting = try settings.int("postgres.write_linger_when_waiting", default: defaults?.whenWaiting ?? 8, in: 2...64)
+        let window = try settings.int("postgres.write_linger_us", default: Int(defaults.window / .microseconds(1)), in: 0...100_000)
+        let waiting = try settings.int("postgres.write_linger_when_waiting", default: defaults.whenWaiting, in: 2...64)
         return window == 0 ? nil : BatchLinger(window: .microseconds(window), whenWaiting: waiting)
     }
 
+    /// The first non-loopback IPv4 address, for `advertise_host: auto` in containers,
+    /// where other services reach this process by its own address.
     static func firstNonLoopbackIPv4() -> String? {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return nil }
